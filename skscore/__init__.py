@@ -1,0 +1,10 @@
+"""skscore: regularized auto-encoders as scikit-learn estimators.
+
+Auto-encoders whose reconstruction estimates the score (gradient of the log-density) of the
+data, its Hessian and local mean; energies by path integrals; MCMC sampling (Alain, 2018).
+"""
+
+from ._dae import DenoisingAEScoreEstimator
+
+__all__ = ["DenoisingAEScoreEstimator"]
+__version__ = "0.1.0"

@@ -1,0 +1,29 @@
+"""scikit-learn conformance of every estimator (check_estimator + parameter validation)."""
+
+import pytest
+from sklearn.utils.estimator_checks import check_param_validation, parametrize_with_checks
+
+from skscore import DenoisingAEScoreEstimator
+
+FAST = {"hidden_layer_sizes": (8,), "max_epochs": 5, "device": "cpu", "random_state": 0}
+
+ESTIMATORS = [
+    DenoisingAEScoreEstimator(**FAST),
+    DenoisingAEScoreEstimator(parametrization="autoencoder", tied_weights=True, **FAST),
+]
+
+EXPECTED_FAILED_CHECKS = {}
+
+
+def _expected_failed_checks(estimator):
+    return EXPECTED_FAILED_CHECKS.get(type(estimator).__name__, {})
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failed_checks)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda est: type(est).__name__)
+def test_param_validation(estimator):
+    check_param_validation(type(estimator).__name__, estimator)
