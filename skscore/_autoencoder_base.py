@@ -405,8 +405,8 @@ class BaseScoreAutoEncoder(
             return_acceptance=return_acceptance,
         )
 
-    def _check_params(self, n_features):
-        super()._check_params(n_features)
+    def _check_params(self):
+        super()._check_params()
         if self.tied_weights:
             if len(self.hidden_layer_sizes) != 1:
                 raise ValueError(

@@ -58,14 +58,16 @@ hidden_layer_sizes : tuple of int, default=(256, 256)
 
 
 class TensorBatchIterator:
-    """Mini-batches sliced from one tensor (no per-sample collation).
+    """Mini-batches sliced from tensors (no per-sample collation).
 
-    skorch instantiates it as ``iterator_train(dataset, batch_size=..., shuffle=...)``. Shuffling
-    draws from torch's (forked, seeded) global RNG.
+    skorch instantiates it as ``iterator_train(dataset, batch_size=..., shuffle=...)``; batches
+    are ``(X_batch, y_batch)`` with ``y_batch`` None for unsupervised data. Shuffling draws from
+    torch's (forked, seeded) global RNG.
     """
 
     def __init__(self, dataset, batch_size=256, shuffle=False):
         self.X = dataset.X
+        self.y = dataset.y
         self.batch_size = batch_size
         self.shuffle = shuffle
 
@@ -74,21 +76,20 @@ class TensorBatchIterator:
 
     def __iter__(self):
         n = len(self.X)
-        order = torch.randperm(n, device=self.X.device) if self.shuffle else None
+        order = torch.randperm(n, device=self.X.device) if self.shuffle else torch.arange(n)
         for start in range(0, n, self.batch_size):
-            if order is None:
-                yield self.X[start : start + self.batch_size], None
-            else:
-                yield self.X[order[start : start + self.batch_size]], None
+            rows = order[start : start + self.batch_size]
+            yield self.X[rows], (None if self.y is None else self.y[rows])
 
 
 class ObjectiveNet(NeuralNet):
-    """A skorch net whose criterion is an objective of the module and the raw batch."""
+    """A skorch net whose criterion is an objective of the module and the raw batch:
+    ``criterion(module, X)`` or, for supervised data, ``criterion(module, X, y)``."""
 
     def train_step_single(self, batch, **fit_params):
         self._set_training(True)
-        X = batch[0].to(self.device)
-        loss = self.criterion_(self.module_, X)
+        tensors = [t.to(self.device) for t in batch if t is not None]
+        loss = self.criterion_(self.module_, *tensors)
         loss.backward()
         return {"loss": loss, "y_pred": None}
 
@@ -178,15 +179,16 @@ class BaseNeuralEstimator(BaseEstimator):
     def _after_fit(self, X):
         """Extra fitted state, computed once training has succeeded."""
 
-    def _check_params(self, n_features):
+    def _check_params(self):
         """Cross-parameter checks beyond ``_parameter_constraints``."""
+        if self.optimizer == "lbfgs" and self.weight_decay:
+            raise ValueError("weight_decay is not supported with optimizer='lbfgs'; use 'adam'")
         sizes = self.hidden_layer_sizes
         if len(sizes) == 0 or any(
             not isinstance(s, numbers.Integral) or isinstance(s, bool) or s < 1 for s in sizes
         ):
             raise ValueError(
-                "hidden_layer_sizes must be a non-empty sequence of positive ints, "
-                f"got {sizes!r}"
+                f"hidden_layer_sizes must be a non-empty sequence of positive ints, got {sizes!r}"
             )
 
     # -- fitted state ----------------------------------------------------------------------
@@ -254,13 +256,19 @@ class BaseNeuralEstimator(BaseEstimator):
         )
 
     def _training_tensor(self, X):
+        if X is None:
+            return None
         return torch.tensor(np.asarray(X, dtype=np.float32), device=self.device_)
 
-    def _fit(self, X, *, epochs=None):
+    def _validate_fit_data(self, X, y, *, reset):
+        """Validated training data ``(X, y)``; unsupervised estimators ignore y."""
+        return self._validate_X(X, reset=reset), None
+
+    def _fit(self, X, y=None, *, epochs=None):
         """Fit from scratch (``epochs=None``: ``max_epochs``) and set the fitted state."""
         self._reset_fitted_state()
-        X = self._validate_X(X, reset=True)
-        self._check_params(X.shape[1])
+        self._check_params()
+        X, y = self._validate_fit_data(X, y, reset=True)
         try:
             self.device_ = resolve_device(self.device)
             self.mean_, self.scale_ = self._standardization(X)
@@ -269,7 +277,7 @@ class BaseNeuralEstimator(BaseEstimator):
             with seeded_torch(seed, self.device_):
                 net = self._build_net(X.shape[1], X)
                 net.initialize()
-                self._train_epochs(net, X, epochs)
+                self._train_epochs(net, X, y, epochs)
             self.net_ = net
             self._after_fit(X)
         except BaseException:
@@ -277,20 +285,24 @@ class BaseNeuralEstimator(BaseEstimator):
             raise
         return self
 
-    def _partial_fit(self, X):
-        """One more epoch on X, initialising on the first call."""
+    def _partial_fit(self, X, y=None):
+        """One more epoch on (X, y), initialising on the first call."""
         if not hasattr(self, "net_"):
-            return self._fit(X, epochs=1)
-        X = self._validate_X(X, reset=False)
+            return self._fit(X, y, epochs=1)
+        X, y = self._validate_fit_data(X, y, reset=False)
         seed = self._rng.randint(np.iinfo(np.int32).max)
         with seeded_torch(seed, self.device_):
-            self._train_epochs(self.net_, X, 1)
+            self._train_epochs(self.net_, X, y, 1)
         return self
 
-    def _train_epochs(self, net, X, epochs):
+    def _train_epochs(self, net, X, y, epochs):
         net.module_.float().train()
         try:
-            net.partial_fit(self._training_tensor(X), epochs=epochs or self.max_epochs)
+            net.partial_fit(
+                self._training_tensor(X),
+                self._training_tensor(y),
+                epochs=epochs or self.max_epochs,
+            )
         finally:
             # float64 inference: outputs independent of batch composition
             net.module_.double().eval()

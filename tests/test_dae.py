@@ -1,0 +1,347 @@
+"""DenoisingAEScoreEstimator against ground truth, persistence, determinism and bad input."""
+
+import io
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from skscore import DenoisingAEScoreEstimator
+from skscore.datasets import GaussianMixtureDensity
+from skscore.metrics import fisher_divergence, low_density_fraction
+
+SIGMA = 0.2
+FAST = dict(hidden_layer_sizes=(64, 64), lr=3e-3, device="cpu", random_state=0)
+
+
+@pytest.fixture(scope="module")
+def density():
+    return GaussianMixtureDensity(
+        means=[[-1.0, 0.0], [1.0, 0.5], [0.0, -1.2]], covariances=[0.09, 0.04, 0.0625]
+    )
+
+
+@pytest.fixture(scope="module")
+def data(density):
+    rng = np.random.RandomState(0)
+    return density.sample(2000, random_state=rng), density.sample(1000, random_state=rng)
+
+
+@pytest.fixture(scope="module")
+def dae(data):
+    X, _ = data
+    return DenoisingAEScoreEstimator(sigma=SIGMA, max_epochs=40, **FAST).fit(X)
+
+
+@pytest.fixture(scope="module")
+def tied_dae(data):
+    X, _ = data
+    params = {**FAST, "hidden_layer_sizes": (64,)}
+    return DenoisingAEScoreEstimator(sigma=SIGMA, tied_weights=True, max_epochs=20, **params).fit(X)
+
+
+# -- ground truth ----------------------------------------------------------------------------
+
+
+def test_score_matches_exact_smoothed_score(dae, data, density):
+    # Tweedie: the DAE estimates the score of p convolved with N(0, sigma^2 I).
+    # Measured 0.05 (vs 1.0 for predicting zero); the raw score of p is further (0.21).
+    _, X_test = data
+    S = dae.grad_log_density(X_test)
+    rel_smoothed = fisher_divergence(density.smoothed(SIGMA).score(X_test), S)
+    rel_true = fisher_divergence(density.score(X_test), S)
+    assert rel_smoothed < 0.15
+    assert rel_smoothed < rel_true
+
+
+def test_hessian_is_jacobian_of_score(dae, data):
+    _, X_test = data
+    X = X_test[:5]
+    H = dae.hessian_log_density(X)
+    eps = 1e-5
+    for j in range(2):
+        step = np.zeros(2)
+        step[j] = eps
+        fd = (dae.grad_log_density(X + step) - dae.grad_log_density(X - step)) / (2 * eps)
+        np.testing.assert_allclose(H[:, :, j], fd, rtol=1e-5, atol=1e-5)
+
+
+def test_hessian_matches_exact_smoothed_hessian_at_mode(dae, density):
+    # near an isolated component the smoothed Hessian is -I / (var + sigma^2)
+    H = dae.hessian_log_density(np.array([[1.0, 0.5]]))[0]
+    expected = -1.0 / (0.04 + SIGMA**2)
+    assert np.all(np.abs(np.diag(H) - expected) < 0.35 * abs(expected))
+
+
+def test_reconstruct_and_local_mean_follow_the_score(dae, data):
+    _, X_test = data
+    X = X_test[:50]
+    S = dae.grad_log_density(X)
+    np.testing.assert_allclose(dae.reconstruct(X), X + SIGMA**2 * S, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(dae.local_mean(X, 0.1), X + 0.1**2 / 4 * S, rtol=1e-10)
+
+
+def test_energy_difference_matches_exact_log_density(dae, data, density):
+    # MH-sized moves from data points (long paths through empty space are less accurate:
+    # few training points lie there, thesis section 3.4.3)
+    _, X_test = data
+    X_from = X_test[:300]
+    X_to = X_from + 0.3 * np.random.RandomState(1).randn(*X_from.shape)
+    smoothed = density.smoothed(SIGMA)
+    exact = smoothed.log_prob(X_from) - smoothed.log_prob(X_to)
+    dE = dae.energy_difference(X_from, X_to, n_steps=10)
+    assert np.corrcoef(dE, exact)[0, 1] > 0.95
+    assert np.median(np.abs(dE - exact)) < 0.25 * np.median(np.abs(exact))
+
+
+def test_score_samples_ranks_like_the_true_density(dae, data, density):
+    _, X_test = data
+    far = X_test[:100] + 3.0
+    log_p = dae.score_samples(np.vstack([X_test[:100], far]))
+    assert log_p[:100].min() > log_p[100:].max() - 1.0
+    assert np.mean(log_p[:100]) > np.mean(log_p[100:]) + 5
+
+
+def test_tied_weights_score_samples_equals_path_integral(tied_dae, data):
+    _, X_test = data
+    X = X_test[:20]
+    closed_form = tied_dae.score_samples(X)
+    X_ref = np.broadcast_to(tied_dae.mean_, X.shape)
+    path = -tied_dae.energy_difference(X_ref, X, n_steps=30)
+    np.testing.assert_allclose(closed_form, path, rtol=1e-6, atol=1e-6)
+    H = tied_dae.hessian_log_density(X)
+    np.testing.assert_allclose(H, np.swapaxes(H, 1, 2), atol=1e-10)
+
+
+@pytest.mark.parametrize("method", ["mh", "mala", "langevin"])
+def test_samples_land_on_the_support(dae, data, density, method):
+    _, X_test = data
+    samples, acceptance = dae.sample(
+        300, method=method, n_steps=100, burn_in=100, random_state=0, return_acceptance=True
+    )
+    assert samples.shape == (300, 2)
+    assert np.isfinite(samples).all()
+    # the DAE models p_sigma: compare with p_sigma's own 1% quantile (exact samples: ~0.01)
+    smoothed = density.smoothed(SIGMA)
+    reference = smoothed.sample(2000, random_state=5)
+    low = low_density_fraction(smoothed.log_prob(samples), smoothed.log_prob(reference))
+    assert low < 0.05
+    # chains moved away from their starting training points
+    assert not np.allclose(samples, dae.sample(300, n_steps=1, burn_in=0, random_state=0))
+    assert 0.05 < acceptance <= 1.0
+
+
+def test_sample_is_reproducible_and_validates(dae):
+    a = dae.sample(5, n_steps=10, burn_in=5, random_state=3)
+    b = dae.sample(5, n_steps=10, burn_in=5, random_state=3)
+    np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="method"):
+        dae.sample(5, method="gibbs")
+    with pytest.raises(ValueError, match="X_init"):
+        dae.sample(5, X_init=np.zeros((3, 2)))
+    with pytest.raises(ValueError, match="n_samples"):
+        dae.sample(0)
+
+
+def test_score_is_hyvarinen_loss_and_exact_for_the_true_score(density, data):
+    _, X_test = data
+    S = density.score(X_test)
+    # the Hyvärinen loss of the true score: E[tr H + 0.5 ||s||^2] = -0.5 E||s||^2
+    est = DenoisingAEScoreEstimator(sigma=SIGMA, max_epochs=1, **FAST).fit(X_test)
+    value = est.score(X_test)
+    H = est.hessian_log_density(X_test)
+    S_est = est.grad_log_density(X_test)
+    expected = -np.mean(np.trace(H, axis1=1, axis2=2) + 0.5 * (S_est**2).sum(1))
+    assert value == pytest.approx(expected, rel=1e-10)
+    assert -0.5 * np.mean((S**2).sum(1)) < 0
+
+
+def test_gridsearch_over_sigma_in_pipeline_prefers_a_sensible_sigma(data):
+    X, _ = data
+    pipe = make_pipeline(FunctionTransformer(), DenoisingAEScoreEstimator(max_epochs=15, **FAST))
+    grid = {"denoisingaescoreestimator__sigma": [0.05, 0.2, 2.0]}
+    search = GridSearchCV(pipe, grid, cv=2).fit(X[:1000])
+    scores = search.cv_results_["mean_test_score"]
+    # sigma = 2 blurs three clusters of width <= 0.3 into one blob
+    assert search.best_params_["denoisingaescoreestimator__sigma"] != 2.0
+    assert scores[2] < max(scores[:2])
+
+
+def test_transform_gives_the_code_layer(dae, data):
+    X, _ = data
+    codes = dae.transform(X[:10])
+    assert codes.shape == (10, 64)
+    assert np.abs(codes).max() <= 1.0  # tanh units
+    assert list(dae.get_feature_names_out()) == [f"denoisingaescoreestimator{i}" for i in range(64)]
+
+
+def test_float32_input_gives_float32_output(dae, data):
+    X, _ = data
+    X32 = X[:10].astype(np.float32)
+    assert dae.grad_log_density(X32).dtype == np.float32
+    assert dae.transform(X32).dtype == np.float32
+    assert dae.score_samples(X32).dtype == np.float64
+
+
+# -- persistence, determinism, training ------------------------------------------------------
+
+
+def test_pickle_round_trip_is_bit_identical(dae, data):
+    _, X_test = data
+    restored = pickle.loads(pickle.dumps(dae))
+    for method in ("grad_log_density", "transform", "score_samples", "hessian_log_density"):
+        np.testing.assert_array_equal(
+            getattr(restored, method)(X_test[:50]), getattr(dae, method)(X_test[:50])
+        )
+    np.testing.assert_array_equal(
+        restored.sample(10, n_steps=5, burn_in=5, random_state=0),
+        dae.sample(10, n_steps=5, burn_in=5, random_state=0),
+    )
+
+
+def test_same_seed_same_model_and_global_rng_untouched(data):
+    X, X_test = data
+    state = torch.random.get_rng_state()
+    a = DenoisingAEScoreEstimator(max_epochs=3, **FAST).fit(X[:500])
+    b = clone(a).fit(X[:500])
+    np.testing.assert_array_equal(a.grad_log_density(X_test), b.grad_log_density(X_test))
+    a.sample(5, n_steps=3, burn_in=2, random_state=0)
+    assert torch.equal(state, torch.random.get_rng_state())
+    c = DenoisingAEScoreEstimator(max_epochs=3, **{**FAST, "random_state": 1}).fit(X[:500])
+    assert not np.allclose(a.grad_log_density(X_test), c.grad_log_density(X_test))
+
+
+def test_partial_fit_trains_one_more_epoch_each_call(data):
+    X, X_test = data
+    est = DenoisingAEScoreEstimator(sigma=SIGMA, **FAST)
+    est.partial_fit(X)
+    first = est.grad_log_density(X_test[:20])
+    for _ in range(4):
+        est.partial_fit(X)
+    assert len(est.history_) == 5
+    assert est.history_[-1, "train_loss"] < est.history_[0, "train_loss"]
+    assert not np.allclose(first, est.grad_log_density(X_test[:20]))
+    with pytest.raises(ValueError, match="features"):
+        est.partial_fit(X[:, :1])
+
+
+def test_verbose_levels(data, capsys):
+    X, _ = data
+    DenoisingAEScoreEstimator(max_epochs=2, verbose=0, **FAST).fit(X[:300])
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+    DenoisingAEScoreEstimator(max_epochs=2, verbose=1, **FAST).fit(X[:300])
+    assert "train_loss" in capsys.readouterr().out
+
+
+def test_callbacks_are_passed_through_and_cloned(data):
+    from skorch.callbacks import EpochScoring
+
+    X, _ = data
+    cb = EpochScoring(lambda net, X, y: 1.0, name="dummy", on_train=True)
+    est = DenoisingAEScoreEstimator(max_epochs=2, callbacks=[cb], **FAST).fit(X[:300])
+    assert est.history_[-1, "dummy"] == 1.0
+    assert est.callbacks[0] is cb
+
+
+def test_non_finite_loss_stops_with_clear_error_and_leaves_unfitted(data):
+    X, _ = data
+    est = DenoisingAEScoreEstimator(max_epochs=5, optimizer="sgd", **{**FAST, "lr": 1e12})
+    with pytest.raises(FloatingPointError, match="epoch .* lower `lr`"):
+        est.fit(X * 1e3)
+    assert not hasattr(est, "net_") and not hasattr(est, "n_features_in_")
+
+
+def test_torch_save_compatible_device_attribute(dae):
+    assert dae.device_ == "cpu"
+    buffer = io.BytesIO()
+    torch.save(dae.module_.state_dict(), buffer)
+    assert buffer.tell() > 0
+
+
+# -- bad input -------------------------------------------------------------------------------
+
+METHODS_TAKING_X = [
+    "grad_log_density",
+    "hessian_log_density",
+    "reconstruct",
+    "score_samples",
+    "score",
+    "transform",
+]
+
+
+@pytest.mark.parametrize("method", METHODS_TAKING_X)
+def test_wrong_width_is_rejected_at_every_method(dae, method):
+    with pytest.raises(ValueError, match="3 features"):
+        getattr(dae, method)(np.zeros((4, 3)))
+
+
+def test_wrong_width_in_paired_methods(dae):
+    with pytest.raises(ValueError, match="features"):
+        dae.energy_difference(np.zeros((4, 3)), np.zeros((4, 3)))
+    with pytest.raises(ValueError, match="same shape"):
+        dae.energy_difference(np.zeros((4, 2)), np.zeros((3, 2)))
+    with pytest.raises(ValueError, match="features"):
+        dae.local_mean(np.zeros((4, 3)), 0.1)
+    with pytest.raises(ValueError, match="radius"):
+        dae.local_mean(np.zeros((4, 2)), -1.0)
+    with pytest.raises(ValueError, match="features"):
+        dae.sample(2, X_init=np.zeros((2, 3)))
+
+
+@pytest.mark.parametrize(
+    "X, match",
+    [
+        (np.array([[0.0, np.nan], [1.0, 2.0]]), "NaN"),
+        (np.array([[0.0, np.inf], [1.0, 2.0]]), "infinity"),
+        (np.array([["a", "b"], ["c", "d"]]), "could not convert|dtype"),
+        (np.zeros((2, 2, 2)), "dim 3"),
+        (np.zeros((0, 2)), "0 sample"),
+        (np.zeros((1, 2)), "1 sample"),
+    ],
+)
+def test_bad_training_data(X, match):
+    with pytest.raises(ValueError, match=match):
+        DenoisingAEScoreEstimator(**FAST).fit(X)
+
+
+def test_nan_rejected_at_inference(dae):
+    with pytest.raises(ValueError, match="NaN"):
+        dae.grad_log_density(np.array([[0.0, np.nan]]))
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"sigma": -1.0}, "sigma"),
+        ({"parametrization": "plain"}, "parametrization"),
+        ({"activation": "gelu"}, "activation"),
+        ({"hidden_layer_sizes": (8, 0)}, "hidden_layer_sizes"),
+        ({"optimizer": "rmsprop"}, "optimizer"),
+        ({"device": "tpu"}, "device"),
+        ({"device": "cuda:7" if torch.cuda.is_available() else "cuda"}, "cuda"),
+        ({"tied_weights": True, "hidden_layer_sizes": (8, 8)}, "one hidden layer"),
+        ({"tied_weights": True, "hidden_layer_sizes": (8,), "activation": "silu"}, "closed"),
+    ],
+)
+def test_invalid_parameters(params, match, data):
+    X, _ = data
+    est = DenoisingAEScoreEstimator(max_epochs=1, **{**FAST, **params})
+    with pytest.raises(ValueError, match=match):
+        est.fit(X[:50])
+    assert not hasattr(est, "n_features_in_")
+
+
+def test_unfitted_estimator_raises(data):
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        DenoisingAEScoreEstimator().grad_log_density(data[0])
+    with pytest.raises(NotFittedError):
+        DenoisingAEScoreEstimator().sample(2)
