@@ -1,0 +1,355 @@
+"""Figures for score fields, samples and densities (thesis figures 3.5 and 3.6).
+
+Functions take an optional ``ax``/``axes`` to draw into and return the matplotlib
+object they drew on. matplotlib is imported inside the functions, so importing
+:mod:`skscore` does not import it.
+"""
+
+import numpy as np
+from sklearn.utils import check_array, check_random_state
+
+__all__ = ["plot_density_contours", "plot_pairwise_samples", "plot_vector_field"]
+
+
+def _resolve_callable(obj, method_names, what):
+    """Return ``obj`` if callable, else its first existing method among ``method_names``."""
+    for name in method_names:
+        method = getattr(obj, name, None)
+        if callable(method):
+            return method
+    if callable(obj):
+        return obj
+    names = " or ".join(f"`{name}`" for name in method_names)
+    raise TypeError(f"{what} must be a callable or an estimator with {names}, got {obj!r}.")
+
+
+def _check_bounds(bounds):
+    """Validate ``(xmin, xmax, ymin, ymax)``."""
+    try:
+        bounds = tuple(float(b) for b in bounds)
+    except (TypeError, ValueError):
+        bounds = ()
+    if (
+        len(bounds) != 4
+        or not np.all(np.isfinite(bounds))
+        or bounds[0] >= bounds[1]
+        or bounds[2] >= bounds[3]
+    ):
+        raise ValueError(
+            f"bounds must be four finite numbers (xmin, xmax, ymin, ymax) with xmin < xmax "
+            f"and ymin < ymax, got {bounds!r}."
+        )
+    return bounds
+
+
+def _padded_bounds(X, pad=0.1):
+    """Bounding box of the 2-D points ``X`` widened by ``pad`` times its size on each side."""
+    lo, hi = X.min(axis=0), X.max(axis=0)
+    span = np.where(hi > lo, hi - lo, 1.0)
+    lo, hi = lo - pad * span, hi + pad * span
+    return lo[0], hi[0], lo[1], hi[1]
+
+
+def _grid(bounds, grid_size):
+    """Regular grid over ``bounds``: the two meshgrid arrays and the (g * g, 2) points."""
+    if not isinstance(grid_size, (int, np.integer)) or grid_size < 2:
+        raise ValueError(f"grid_size must be an int >= 2, got {grid_size!r}.")
+    xmin, xmax, ymin, ymax = bounds
+    GX, GY = np.meshgrid(np.linspace(xmin, xmax, grid_size), np.linspace(ymin, ymax, grid_size))
+    return GX, GY, np.column_stack([GX.ravel(), GY.ravel()])
+
+
+def _get_ax(ax):
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots()
+    return ax
+
+
+def plot_vector_field(
+    field,
+    X=None,
+    *,
+    ax=None,
+    bounds=None,
+    grid_size=25,
+    normalize=False,
+    scatter_kws=None,
+    quiver_kws=None,
+):
+    """Draw a 2-D vector field as arrows on a grid, over the data (thesis figure 3.5).
+
+    Parameters
+    ----------
+    field : callable or estimator
+        A function ``(m, 2) -> (m, 2)``, or a fitted estimator: its ``grad_log_density``
+        is used if it has one (score estimators), else its ``predict`` (e.g. a
+        ``ConservativeFieldRegressor``). To draw ``r(x) - x`` instead, pass
+        ``lambda X: est.reconstruct(X) - X``.
+    X : array-like of shape (n_samples, 2), default=None
+        Data drawn as small points. Also sets the default ``bounds``.
+    ax : matplotlib Axes, default=None
+        Axes to draw into; a new figure if None.
+    bounds : tuple of 4 floats, default=None
+        ``(xmin, xmax, ymin, ymax)`` of the grid. None means the bounding box of ``X``
+        padded by 10% on each side (``X`` is then required).
+    grid_size : int, default=25
+        Number of arrows along each axis.
+    normalize : bool, default=False
+        Draw unit-length arrows (direction only). Useful when magnitudes far from the
+        data dwarf those near it.
+    scatter_kws : dict, default=None
+        Extra keyword arguments for ``ax.scatter`` (the data).
+    quiver_kws : dict, default=None
+        Extra keyword arguments for ``ax.quiver`` (the field).
+
+    Returns
+    -------
+    ax : matplotlib Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from skscore.plotting import plot_vector_field
+    >>> X = np.random.default_rng(0).standard_normal((100, 2))
+    >>> ax = plot_vector_field(lambda Z: -Z, X, grid_size=10)
+    >>> len(ax.collections)  # the data points and the arrows
+    2
+    """
+    fn = _resolve_callable(field, ("grad_log_density", "predict"), "field")
+    if X is not None:
+        X = check_array(X, dtype=np.float64, input_name="X")
+        if X.shape[1] != 2:
+            raise ValueError(f"plot_vector_field draws 2-D fields; X has {X.shape[1]} features.")
+    if bounds is None:
+        if X is None:
+            raise ValueError("Pass X or bounds=(xmin, xmax, ymin, ymax) to set the grid.")
+        bounds = _padded_bounds(X)
+    bounds = _check_bounds(bounds)
+    GX, GY, points = _grid(bounds, grid_size)
+    V = np.asarray(fn(points), dtype=np.float64)
+    if V.shape != points.shape:
+        raise ValueError(
+            f"field must map (m, 2) points to (m, 2) vectors (a 2-D field); on an input of "
+            f"shape {points.shape} it returned shape {V.shape}."
+        )
+    if normalize:
+        norms = np.linalg.norm(V, axis=1, keepdims=True)
+        V = V / np.where(norms > 0, norms, 1.0)
+
+    new_ax = ax is None
+    ax = _get_ax(ax)
+    if X is not None:
+        ax.scatter(X[:, 0], X[:, 1], **{"s": 4, "c": "0.5", "zorder": 1, **(scatter_kws or {})})
+    U, W = V[:, 0].reshape(GX.shape), V[:, 1].reshape(GX.shape)
+    ax.quiver(GX, GY, U, W, **{"angles": "xy", "color": "C0", "zorder": 2, **(quiver_kws or {})})
+    ax.set_xlim(bounds[0], bounds[1])
+    ax.set_ylim(bounds[2], bounds[3])
+    if new_ax:
+        ax.set_aspect("equal", adjustable="box")
+    return ax
+
+
+def plot_pairwise_samples(
+    X_data,
+    X_samples,
+    *,
+    pairs=None,
+    axes=None,
+    max_points=2000,
+    side_by_side=False,
+    labels=("data", "samples"),
+    scatter_kws=None,
+    random_state=0,
+):
+    """Scatter data and samples on pairs of coordinates (thesis figure 3.6).
+
+    Parameters
+    ----------
+    X_data : array-like of shape (n_data, n_features)
+        Training (or true) data, ``n_features >= 2``.
+    X_samples : array-like of shape (n_drawn, n_features)
+        Samples from a model, e.g. ``est.sample(...)``.
+    pairs : list of (int, int), default=None
+        Coordinate pairs, one panel per pair. None means the cycle
+        ``(0, 1), (1, 2), ..., (d - 1, 0)`` (just ``(0, 1)`` for ``d = 2``).
+    axes : array-like of matplotlib Axes, default=None
+        Axes to draw into (at least one per panel, in reading order). None creates a
+        figure with a grid of about ``ceil(sqrt(n_panels))`` columns; unused grid cells
+        are removed.
+    max_points : int, default=2000
+        At most this many randomly chosen rows of each array are drawn.
+    side_by_side : bool, default=False
+        If False, data and samples are overlaid in two colours, one panel per pair. If
+        True, each pair gets two adjacent panels, data (left) and samples (right), as in
+        the thesis.
+    labels : tuple of 2 str, default=("data", "samples")
+        Names used in the legend (overlay) or the panel titles (side by side).
+    scatter_kws : dict, default=None
+        Extra keyword arguments for both ``ax.scatter`` calls.
+    random_state : int, RandomState instance or None, default=0
+        Seeds the subsampling to ``max_points``.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+        The figure drawn on. Both panels of a pair share the same limits.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from skscore.plotting import plot_pairwise_samples
+    >>> rng = np.random.default_rng(0)
+    >>> X_data, X_samples = rng.standard_normal((200, 5)), rng.standard_normal((200, 5))
+    >>> fig = plot_pairwise_samples(X_data, X_samples)
+    >>> len(fig.axes)  # pairs (0, 1), (1, 2), (2, 3), (3, 4), (4, 0)
+    5
+    """
+    import matplotlib.pyplot as plt
+
+    X_data = check_array(X_data, dtype=np.float64, input_name="X_data")
+    X_samples = check_array(X_samples, dtype=np.float64, input_name="X_samples")
+    d = X_data.shape[1]
+    if d < 2:
+        raise ValueError(f"plot_pairwise_samples needs at least 2 features, got {d}.")
+    if X_samples.shape[1] != d:
+        raise ValueError(
+            f"X_data and X_samples must have the same number of features, got {d} and "
+            f"{X_samples.shape[1]}."
+        )
+    if not isinstance(max_points, (int, np.integer)) or max_points < 1:
+        raise ValueError(f"max_points must be an int >= 1, got {max_points!r}.")
+    if pairs is None:
+        pairs = [(0, 1)] if d == 2 else [(i, (i + 1) % d) for i in range(d)]
+    pairs = [tuple(int(k) for k in pair) for pair in pairs]
+    for pair in pairs:
+        if len(pair) != 2 or not all(0 <= k < d for k in pair):
+            raise ValueError(f"pairs must hold (i, j) feature indices in [0, {d}), got {pair!r}.")
+    if not pairs:
+        raise ValueError("pairs must not be empty.")
+    if len(labels) != 2:
+        raise ValueError(f"labels must hold 2 names (data, samples), got {labels!r}.")
+
+    rng = check_random_state(random_state)
+    arrays = []
+    for A in (X_data, X_samples):
+        if A.shape[0] > max_points:
+            A = A[rng.choice(A.shape[0], max_points, replace=False)]
+        arrays.append(A)
+
+    per_pair = 2 if side_by_side else 1
+    n_panels = per_pair * len(pairs)
+    if axes is None:
+        pair_cols = int(np.ceil(np.sqrt(len(pairs))))
+        n_cols = per_pair * pair_cols
+        n_rows = int(np.ceil(n_panels / n_cols))
+        fig, axes = plt.subplots(
+            n_rows, n_cols, figsize=(2.6 * n_cols, 2.6 * n_rows), squeeze=False
+        )
+        axes = axes.ravel()
+        for extra in axes[n_panels:]:
+            fig.delaxes(extra)
+    else:
+        axes = np.asarray(axes, dtype=object).ravel()
+        if axes.size < n_panels:
+            raise ValueError(f"axes has {axes.size} Axes, {n_panels} panels are needed.")
+        fig = axes[0].figure
+
+    kws = {"s": 3, "alpha": 0.5, "linewidths": 0, **(scatter_kws or {})}
+    for p, (i, j) in enumerate(pairs):
+        both = np.vstack([A[:, [i, j]] for A in arrays])
+        xmin, xmax, ymin, ymax = _padded_bounds(both, pad=0.05)
+        panel_axes = axes[per_pair * p : per_pair * (p + 1)]
+        for k, (A, label) in enumerate(zip(arrays, labels, strict=True)):
+            ax = panel_axes[k if side_by_side else 0]
+            ax.scatter(A[:, i], A[:, j], color=f"C{k}", label=label, **kws)
+            if side_by_side:
+                ax.set_title(label, fontsize="small")
+        for ax in panel_axes:
+            ax.set_xlim(xmin, xmax)
+            ax.set_ylim(ymin, ymax)
+            ax.set_xlabel(f"$x_{{{i}}}$")
+            ax.set_ylabel(f"$x_{{{j}}}$")
+    if not side_by_side:
+        axes[0].legend(loc="best", fontsize="small", markerscale=3)
+    fig.tight_layout()
+    return fig
+
+
+def plot_density_contours(
+    log_prob_fn,
+    bounds,
+    *,
+    ax=None,
+    grid_size=100,
+    levels=10,
+    log_scale=False,
+    filled=False,
+    contour_kws=None,
+):
+    """Contours of a 2-D density given by its (possibly unnormalised) log.
+
+    Parameters
+    ----------
+    log_prob_fn : callable or object
+        A function ``(m, 2) -> (m,)`` returning ``log p`` up to a constant, or an object
+        with ``log_prob`` (e.g. ``skscore.datasets.GaussianMixtureDensity``) or
+        ``score_samples`` (a fitted density estimator).
+    bounds : tuple of 4 floats
+        ``(xmin, xmax, ymin, ymax)`` of the grid.
+    ax : matplotlib Axes, default=None
+        Axes to draw into; a new figure if None.
+    grid_size : int, default=100
+        Grid points along each axis.
+    levels : int or array-like, default=10
+        Number of contour levels, or the levels themselves, on the plotted scale.
+    log_scale : bool, default=False
+        If False, contour ``p / max p`` over the grid (in (0, 1], so the unknown
+        constant cancels); if True, contour ``log p - max log p`` (<= 0), which also
+        shows the tails.
+    filled : bool, default=False
+        Use ``contourf`` instead of ``contour``.
+    contour_kws : dict, default=None
+        Extra keyword arguments for ``ax.contour``/``ax.contourf``.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from skscore.plotting import plot_density_contours
+    >>> log_prob = lambda X: -0.5 * (X**2).sum(axis=1)
+    >>> ax = plot_density_contours(log_prob, (-3, 3, -3, 3), grid_size=30, levels=5)
+    >>> [float(v) for v in ax.get_xlim()]
+    [-3.0, 3.0]
+    """
+    fn = _resolve_callable(log_prob_fn, ("log_prob", "score_samples"), "log_prob_fn")
+    bounds = _check_bounds(bounds)
+    GX, GY, points = _grid(bounds, grid_size)
+    logp = np.asarray(fn(points), dtype=np.float64).reshape(-1)
+    if logp.shape != (points.shape[0],):
+        raise ValueError(
+            f"log_prob_fn must map (m, 2) points to (m,) log-densities; on {points.shape[0]} "
+            f"points it returned {logp.size} values."
+        )
+    if not np.isfinite(logp).any():
+        raise ValueError("log_prob_fn returned no finite value on the grid.")
+    Z = logp - np.max(logp[np.isfinite(logp)])
+    Z = np.ma.masked_invalid(Z if log_scale else np.exp(Z)).reshape(GX.shape)
+
+    ax = _get_ax(ax)
+    draw = ax.contourf if filled else ax.contour
+    draw(GX, GY, Z, levels=levels, **(contour_kws or {}))
+    ax.set_xlim(bounds[0], bounds[1])
+    ax.set_ylim(bounds[2], bounds[3])
+    return ax
