@@ -5,6 +5,7 @@ data, its Hessian and local mean; energies by path integrals; MCMC sampling (Ala
 """
 
 from ._dae import DenoisingAEScoreEstimator
+from ._rcae import RCAE
 
-__all__ = ["DenoisingAEScoreEstimator"]
+__all__ = ["DenoisingAEScoreEstimator", "RCAE"]
 __version__ = "0.1.0"

@@ -25,11 +25,13 @@ from ._base import BaseNeuralEstimator
 from ._nn import ANTIDERIVATIVES, ReconstructionField
 
 #: Gauss–Legendre nodes used by ``score_samples`` for the path integral from the training mean.
-SCORE_SAMPLES_PATH_POINTS = 16
+SCORE_SAMPLES_PATH_POINTS = 32
 #: Above this dimension ``score`` estimates the Jacobian trace with Hutchinson projections.
 EXACT_TRACE_MAX_FEATURES = 64
 HUTCHINSON_PROJECTIONS = 16
 HUTCHINSON_SEED = 0
+#: Rows per forward pass for first-order maps (MCMC evaluates chains x path points at once).
+SCORE_CHUNK_ROWS = 16384
 #: Number of training rows kept to start sampling chains from.
 MAX_STORED_CHAIN_STARTS = 1000
 
@@ -138,7 +140,7 @@ class BaseScoreAutoEncoder(
         return values.astype(X.dtype, copy=False)
 
     def _score_numpy(self, X):
-        return self._apply_batched(self._score_tensor, X)
+        return self._apply_batched(self._score_tensor, X, batch_size=SCORE_CHUNK_ROWS)
 
     # -- public API ------------------------------------------------------------------------
     def reconstruct(self, X):

@@ -316,12 +316,14 @@ class BaseNeuralEstimator(BaseEstimator):
     def _inference_tensor(self, X):
         return torch.tensor(np.asarray(X, dtype=np.float64), device=self.device_)
 
-    def _apply_batched(self, fn, X):
-        """Apply ``fn`` (tensor -> tensor) to X in row batches; returns a float64 ndarray."""
+    def _apply_batched(self, fn, X, batch_size=None):
+        """Apply ``fn`` (tensor -> tensor) to X in row batches (default ``batch_size``);
+        returns a float64 ndarray."""
         check_is_fitted(self)
+        batch_size = batch_size or self.batch_size
         outputs = []
         with torch.no_grad():
-            for start in range(0, len(X), self.batch_size):
-                batch = self._inference_tensor(X[start : start + self.batch_size])
+            for start in range(0, len(X), batch_size):
+                batch = self._inference_tensor(X[start : start + batch_size])
                 outputs.append(fn(batch).detach().cpu().numpy())
         return np.concatenate(outputs, axis=0)

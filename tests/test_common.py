@@ -3,13 +3,15 @@
 import pytest
 from sklearn.utils.estimator_checks import check_param_validation, parametrize_with_checks
 
-from skscore import DenoisingAEScoreEstimator
+from skscore import RCAE, DenoisingAEScoreEstimator
 
 FAST = {"hidden_layer_sizes": (8,), "max_epochs": 5, "device": "cpu", "random_state": 0}
 
 ESTIMATORS = [
     DenoisingAEScoreEstimator(**FAST),
     DenoisingAEScoreEstimator(parametrization="autoencoder", tied_weights=True, **FAST),
+    RCAE(**FAST),
+    RCAE(jacobian_penalty="exact", parametrization="autoencoder", **FAST),
 ]
 
 EXPECTED_FAILED_CHECKS = {}
