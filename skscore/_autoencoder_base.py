@@ -47,6 +47,38 @@ def jacobian_of_rows(fn, X):
     return torch.func.vmap(torch.func.jacrev(fn))(X)
 
 
+def _probe_vectors(X, n_projections, generator):
+    n, d = X.shape
+    if n_projections is None:
+        return torch.eye(d, dtype=X.dtype, device=X.device).unsqueeze(1).expand(d, n, d)
+    signs = torch.randint(0, 2, (n_projections, n, d), generator=generator, device=X.device)
+    return 2 * signs.to(X.dtype) - 1
+
+
+def jacobian_trace_and_frobenius(fn, X, n_projections=None, *, generator=None, create_graph=False):
+    """``fn(X)``, ``tr(J)`` and ``||J||_F^2`` per row, J the Jacobian of a row-wise map.
+
+    From products ``v^T J``: with the d basis vectors (``n_projections=None``) exactly, with
+    ``n_projections`` Rademacher vectors unbiased (Hutchinson: ``E[v^T J v] = tr J``,
+    ``E||J^T v||^2 = ||J||_F^2``).
+    """
+    probes = _probe_vectors(X, n_projections, generator)
+    with torch.enable_grad():
+        X = X.detach().requires_grad_(True)
+        out = fn(X)
+        if len(probes) == 1:  # one plain backward is cheaper than a vmapped one
+            (vjp,) = torch.autograd.grad(out, X, probes[0], create_graph=create_graph)
+            vjps = vjp.unsqueeze(0)
+        else:
+            (vjps,) = torch.autograd.grad(
+                out, X, probes, is_grads_batched=True, create_graph=create_graph
+            )
+    reduce = torch.sum if n_projections is None else torch.mean
+    trace = reduce((vjps * probes).sum(-1), dim=0)
+    frobenius = reduce((vjps**2).sum(-1), dim=0)
+    return out, trace, frobenius
+
+
 class BaseScoreAutoEncoder(
     ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, BaseNeuralEstimator
 ):
@@ -308,13 +340,10 @@ class BaseScoreAutoEncoder(
 
     def _hyvarinen_hutchinson(self, x):
         generator = torch.Generator(device=x.device).manual_seed(HUTCHINSON_SEED)
-        probes = torch.randint(
-            0, 2, (HUTCHINSON_PROJECTIONS, *x.shape), generator=generator, device=x.device
-        ).to(x.dtype)
-        probes = 2 * probes - 1
-        s, jvp = torch.func.vmap(lambda v: torch.func.jvp(self._score_tensor, (x,), (v,)))(probes)
-        trace = (probes * jvp).sum(-1).mean(0)
-        return trace + 0.5 * (s[0] ** 2).sum(-1)
+        s, trace, _ = jacobian_trace_and_frobenius(
+            self._score_tensor, x, HUTCHINSON_PROJECTIONS, generator=generator
+        )
+        return (trace + 0.5 * (s**2).sum(-1)).detach()
 
     def transform(self, X):
         """Activations of the first narrowest hidden layer (the code).

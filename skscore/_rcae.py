@@ -2,41 +2,11 @@
 
 import numbers
 
-import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 from torch import nn
 
-from ._autoencoder_base import BaseScoreAutoEncoder
+from ._autoencoder_base import BaseScoreAutoEncoder, jacobian_trace_and_frobenius
 from ._base import _SHARED_PARAMETER_DOCS
-
-
-def _jacobian_trace_and_frobenius(module, X, jacobian_penalty, n_projections):
-    """``u(X)``, ``tr(du/dx)`` and ``||du/dx||_F^2`` per row, differentiable in the weights.
-
-    "exact": the full Jacobian by d batched vector-Jacobian products. "hutchinson": with
-    Rademacher vectors v, ``E[v^T J v] = tr J`` and ``E||J^T v||^2 = ||J||_F^2`` (unbiased).
-    """
-    X = X.detach().requires_grad_(True)
-    u = module(X)
-    n, d = X.shape
-    if jacobian_penalty == "exact":
-        probes = torch.eye(d, dtype=X.dtype, device=X.device).unsqueeze(1).expand(d, n, d)
-    else:
-        probes = torch.randint(0, 2, (n_projections, n, d), device=X.device).to(X.dtype) * 2 - 1
-    if len(probes) == 1:  # one plain backward is cheaper than a vmapped one
-        (vjp,) = torch.autograd.grad(u, X, grad_outputs=probes[0], create_graph=True)
-        vjps = vjp.unsqueeze(0)
-    else:
-        (vjps,) = torch.autograd.grad(
-            u, X, grad_outputs=probes, is_grads_batched=True, create_graph=True
-        )  # vjps[k, i] = probes[k, i]^T J(x_i)
-    if jacobian_penalty == "exact":
-        trace = torch.diagonal(vjps, dim1=0, dim2=2).sum(-1)
-        frobenius = (vjps**2).sum(dim=(0, 2))
-    else:
-        trace = (vjps * probes).sum(-1).mean(0)
-        frobenius = (vjps**2).sum(-1).mean(0)
-    return u, trace, frobenius
 
 
 class ContractiveLoss(nn.Module):
@@ -54,8 +24,9 @@ class ContractiveLoss(nn.Module):
         self.n_projections = n_projections
 
     def forward(self, module, X):
-        u, trace, frobenius = _jacobian_trace_and_frobenius(
-            module, X, self.jacobian_penalty, self.n_projections
+        n_projections = None if self.jacobian_penalty == "exact" else self.n_projections
+        u, trace, frobenius = jacobian_trace_and_frobenius(
+            module, X, n_projections, create_graph=True
         )
         sigma = module.sigma
         return ((u**2).sum(-1) + 2 * sigma * trace + sigma**2 * frobenius).mean()
