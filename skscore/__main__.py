@@ -23,8 +23,8 @@ def _parse_args(argv):
         default="dae",
         help="estimator(s) to fit (RCAE: the contractive auto-encoder)",
     )
-    demo.add_argument("--n-samples", type=int, default=5000, help="training points")
-    demo.add_argument("--epochs", type=int, default=60)
+    demo.add_argument("--n-samples", type=int, default=10000, help="training points")
+    demo.add_argument("--epochs", type=int, default=80)
     demo.add_argument("--sigma", type=float, default=None, help="noise level (data units)")
     demo.add_argument("--chains", type=int, default=1000, help="MH chains (samples drawn)")
     demo.add_argument("--output", default="skscore-demo.png", help="figure path (PNG)")

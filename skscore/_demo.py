@@ -1,49 +1,62 @@
 """The ``python -m skscore demo`` job: fit, measure against the exact score, sample, draw."""
 
+import time
+
 import numpy as np
+import torch
+from skorch.callbacks import Callback, LRScheduler
 from tqdm.auto import tqdm
 
 from . import datasets, metrics
 
-#: Per data set: ground-truth density, default noise level, network, sampler settings.
+#: Per data set: ground-truth density, default noise level per model, network. The DAE's sigma
+#: is about the data's local width (it learns p smoothed by the noise); the RCAE's is smaller,
+#: where it learns the score of p itself (notes/calibration.md).
 DEMO_SETTINGS = {
     "spiral": {
         "density": lambda: datasets.spiral_density(width=0.02),
-        "sigma": 0.03,
+        "sigma": {"dae": 0.03, "rcae": 0.01},
         "hidden_layer_sizes": (256, 256),
     },
     "manifold": {
         "density": lambda: datasets.manifold_density(n_features=10, width=0.05),
-        "sigma": 0.1,
+        "sigma": {"dae": 0.1, "rcae": 0.03},
         "hidden_layer_sizes": (256, 256),
     },
 }
+MH_STEPS, MH_BURN_IN, MH_PATH_POINTS = 200, 100, 5
+
+
+class EpochProgressBar(Callback):
+    """A tqdm bar over epochs (skorch's ProgressBar shows batches within each epoch)."""
+
+    def __init__(self, label):
+        self.label = label
+
+    def on_train_begin(self, net, **kwargs):
+        self.bar_ = tqdm(total=net.max_epochs, desc=f"training {self.label}", unit="epoch")
+
+    def on_epoch_end(self, net, **kwargs):
+        self.bar_.update()
+        self.bar_.set_postfix(loss=f"{net.history[-1, 'train_loss']:.3f}")
+
+    def on_train_end(self, net, **kwargs):
+        self.bar_.close()
 
 
 def _make_estimator(name, sigma, hidden, args):
-    from . import DenoisingAEScoreEstimator
+    from . import RCAE, DenoisingAEScoreEstimator
 
+    cosine = LRScheduler(policy=torch.optim.lr_scheduler.CosineAnnealingLR, T_max=args.epochs)
     params = dict(
         sigma=sigma,
         hidden_layer_sizes=hidden,
         max_epochs=args.epochs,
         device=args.device,
         random_state=args.seed,
+        callbacks=[cosine, EpochProgressBar(name.upper())],
     )
-    if name == "rcae":
-        from . import RCAE
-
-        return RCAE(**params)
-    return DenoisingAEScoreEstimator(**params)
-
-
-def _fit_with_progress(estimator, X, epochs, label):
-    """One ``partial_fit`` per epoch so the bar moves; same result as ``fit``."""
-    bar = tqdm(range(epochs), desc=f"training {label}", unit="epoch", leave=False)
-    for _ in bar:
-        estimator.partial_fit(X)
-        bar.set_postfix(loss=f"{estimator.history_[-1, 'train_loss']:.3f}")
-    return estimator
+    return (RCAE if name == "rcae" else DenoisingAEScoreEstimator)(**params)
 
 
 def _kde_baseline(X_train, X_valid):
@@ -60,51 +73,65 @@ def _kde_baseline(X_train, X_valid):
 def run_demo(args):
     settings = DEMO_SETTINGS[args.dataset]
     density = settings["density"]()
-    sigma = args.sigma if args.sigma is not None else settings["sigma"]
     rng = np.random.RandomState(args.seed)
     X_train = density.sample(args.n_samples, random_state=rng)
     X_valid = density.sample(2000, random_state=rng)
     X_test = density.sample(2000, random_state=rng)
     true_score = density.score(X_test)
-    smoothed_score = density.smoothed(sigma).score(X_test)
-    print(f"data: {args.dataset}, {X_train.shape[0]} x {X_train.shape[1]} from a Gaussian-mixture")
-    print(f"      stand-in with exact score; sigma = {sigma}")
+    n, d = X_train.shape
+    print(f"data: {args.dataset}, {n} x {d}, from a Gaussian-mixture stand-in with exact score")
 
-    kde = _kde_baseline(X_train, X_valid)
-    kde_score = kde.score(X_test)
+    start = time.perf_counter()
+    kde_score = _kde_baseline(X_train, X_valid).score(X_test)
     print("relative Fisher divergence E||s_hat - s||^2 / E||s||^2 on held-out points")
-    print(f"  {'estimator':<28}{'vs score of p':>16}{'vs smoothed p':>16}")
+    print(f"  {'estimator':<30}{'vs score of p':>14}{'vs p smoothed':>15}{'time':>7}")
+    kde_error = metrics.fisher_divergence(true_score, kde_score)
     print(
-        f"  {'KernelDensity (CV bandwidth)':<28}"
-        f"{metrics.fisher_divergence(true_score, kde_score):>16.3f}{'':>16}"
+        f"  {'KernelDensity (CV bandwidth)':<30}{kde_error:>14.3f}{'':>15}"
+        f"{time.perf_counter() - start:>6.0f}s"
     )
 
     names = ["dae", "rcae"] if args.model == "both" else [args.model]
-    fitted = {}
     for name in names:
-        est = _make_estimator(name, sigma, settings["hidden_layer_sizes"], args)
-        fitted[name] = _fit_with_progress(est, X_train, args.epochs, name.upper())
+        sigma = args.sigma if args.sigma is not None else settings["sigma"][name]
+        start = time.perf_counter()
+        est = _make_estimator(name, sigma, settings["hidden_layer_sizes"], args).fit(X_train)
         S = est.grad_log_density(X_test)
+        smoothed_score = density.smoothed(sigma).score(X_test)
+        label = f"{name.upper()} (sigma={sigma:g})"
         print(
-            f"  {name.upper():<28}{metrics.fisher_divergence(true_score, S):>16.3f}"
-            f"{metrics.fisher_divergence(smoothed_score, S):>16.3f}"
+            f"  {label:<30}{metrics.fisher_divergence(true_score, S):>14.3f}"
+            f"{metrics.fisher_divergence(smoothed_score, S):>15.3f}"
+            f"{time.perf_counter() - start:>6.0f}s"
         )
 
-    est = fitted[names[-1]]
+    start = time.perf_counter()
     samples, acceptance = est.sample(
-        args.chains, n_steps=300, burn_in=200, random_state=args.seed, return_acceptance=True
+        args.chains,
+        n_steps=MH_STEPS,
+        burn_in=MH_BURN_IN,
+        n_path_points=MH_PATH_POINTS,
+        random_state=args.seed,
+        return_acceptance=True,
+    )
+    print(
+        f"Metropolis-Hastings on the {name.upper()} score: {args.chains} chains, "
+        f"{MH_BURN_IN} + {MH_STEPS} steps, acceptance {acceptance:.2f}, "
+        f"{time.perf_counter() - start:.0f}s"
     )
     exact = density.sample(args.chains, random_state=rng)
-    _, h = metrics.parzen_log_likelihood(exact, X_test, X_valid=X_valid, return_bandwidth=True)
-    print(
-        f"Metropolis-Hastings with {names[-1].upper()} score: {args.chains} chains, "
-        f"300 steps, acceptance {acceptance:.2f}"
-    )
+    smoothed = density.smoothed(sigma).sample(args.chains, random_state=rng)
+    _, h = metrics.parzen_log_likelihood(exact, X_valid, X_valid=X_test, return_bandwidth=True)
     log_p_data = density.log_prob(X_test)
-    for label, S in (("MH samples", samples), ("exact samples", exact)):
+    print("  sample quality on held-out data (higher LL, lower low-density fraction is better)")
+    for label, S in (
+        ("MH samples", samples),
+        ("exact samples of p", exact),
+        ("exact samples of p smoothed", smoothed),
+    ):
         ll = metrics.parzen_log_likelihood(S, X_test, bandwidth=h)
         low = metrics.low_density_fraction(density.log_prob(S), log_p_data)
-        print(f"  {label:<14} Parzen log-likelihood {ll:8.3f}   low-density fraction {low:.3f}")
+        print(f"  {label:<28} Parzen LL {ll:7.3f}   low-density fraction {low:.3f}")
     _draw(args, est, X_train, samples)
     print(f"figure written to {args.output}")
 
@@ -119,8 +146,8 @@ def _draw(args, est, X_train, samples):
 
     if X_train.shape[1] == 2:
         fig, (ax_field, ax_samples) = plt.subplots(1, 2, figsize=(12, 6))
-        plot_vector_field(est, X_train[:2000], ax=ax_field)
-        ax_field.set_title("learned score field (thesis fig. 3.5)")
+        plot_vector_field(est, X_train[:2000], ax=ax_field, normalize=True)
+        ax_field.set_title("direction of the learned score (thesis fig. 3.5)")
         ax_samples.scatter(*X_train[:2000].T, s=2, c="0.6", label="data")
         ax_samples.scatter(*samples.T, s=2, c="C3", label="MH samples")
         ax_samples.set_aspect("equal")
