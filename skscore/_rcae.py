@@ -69,7 +69,7 @@ class RCAE(BaseScoreAutoEncoder):
         Up to 1000 training rows where sampling chains start.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit (only with string column names).
 
     See Also
