@@ -5,7 +5,8 @@ data, its Hessian and local mean; energies by path integrals; MCMC sampling (Ala
 """
 
 from ._dae import DenoisingAEScoreEstimator
+from ._probes import LinearProbeTransformer
 from ._rcae import RCAE
 
-__all__ = ["DenoisingAEScoreEstimator", "RCAE"]
+__all__ = ["DenoisingAEScoreEstimator", "LinearProbeTransformer", "RCAE"]
 __version__ = "0.1.0"

@@ -613,3 +613,106 @@ def jacobian_symmetricity(estimator, X, eps=None):
     if not np.all(np.isfinite(J)):
         raise ValueError(f"estimator.{fn_name} returned non-finite values near X")
     return symmetricity(J)
+
+
+# ---------------------------------------------------------------------------
+# 2-D curl
+# ---------------------------------------------------------------------------
+
+
+def curl_2d(field, bounds, grid_size=50):
+    """Scalar curl ``dF_y/dx - dF_x/dy`` of a 2-D vector field on a regular grid.
+
+    A field on a simply connected domain is conservative (a gradient field) exactly
+    when its curl vanishes everywhere (Im, Belghazi & Memisevic, Proposition 1). The
+    curl is twice the local rotation rate: ``F = (-y, x)`` has curl 2 everywhere.
+
+    Parameters
+    ----------
+    field : callable or estimator
+        A function ``(m, 2) -> (m, 2)``, or a fitted estimator: its ``jacobian``
+        (exact curl ``J[:, 1, 0] - J[:, 0, 1]``) if it has one, else its
+        ``reconstruct`` (the curl of ``r(x)`` is that of the field ``r(x) - x``) or
+        ``predict``, differentiated by second-order finite differences on the grid.
+    bounds : tuple of 4 floats
+        ``(xmin, xmax, ymin, ymax)`` of the grid.
+    grid_size : int, default=50
+        Number of grid points along each axis (>= 3).
+
+    Returns
+    -------
+    GX, GY : ndarray of shape (grid_size, grid_size)
+        The grid, ``np.meshgrid(np.linspace(xmin, xmax, grid_size),
+        np.linspace(ymin, ymax, grid_size))``.
+    curl : ndarray of shape (grid_size, grid_size)
+        The curl at each grid point.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skscore.metrics import curl_2d
+    >>> sink = lambda X: np.column_stack([-X[:, 0] + X[:, 1], -X[:, 0] - X[:, 1]])
+    >>> GX, GY, curl = curl_2d(sink, (-1, 1, -1, 1), grid_size=5)
+    >>> curl.shape, bool(np.allclose(curl, -2.0))
+    ((5, 5), True)
+    >>> _, _, curl = curl_2d(lambda X: -X, (-1, 1, -1, 1), grid_size=5)
+    >>> bool(np.allclose(curl, 0.0))
+    True
+    """
+    try:
+        bounds = tuple(float(b) for b in bounds)
+    except (TypeError, ValueError):
+        bounds = ()
+    if (
+        len(bounds) != 4
+        or not np.all(np.isfinite(bounds))
+        or bounds[0] >= bounds[1]
+        or bounds[2] >= bounds[3]
+    ):
+        raise ValueError(
+            "bounds must be four finite numbers (xmin, xmax, ymin, ymax) with "
+            f"xmin < xmax and ymin < ymax, got {bounds!r}"
+        )
+    if isinstance(grid_size, bool) or not isinstance(grid_size, numbers.Integral):
+        raise ValueError(f"grid_size must be an int >= 3, got {grid_size!r}")
+    if grid_size < 3:
+        raise ValueError(f"grid_size must be an int >= 3, got {grid_size!r}")
+    xmin, xmax, ymin, ymax = bounds
+    xs = np.linspace(xmin, xmax, grid_size)
+    ys = np.linspace(ymin, ymax, grid_size)
+    GX, GY = np.meshgrid(xs, ys)
+    points = np.column_stack([GX.ravel(), GY.ravel()])
+    shape = (grid_size, grid_size)
+    if hasattr(field, "jacobian"):
+        J = np.asarray(field.jacobian(points), dtype=np.float64)
+        if J.shape != (points.shape[0], 2, 2):
+            raise ValueError(
+                f"field.jacobian must return shape (m, 2, 2) for a 2-D field, got {J.shape}"
+            )
+        curl = (J[:, 1, 0] - J[:, 0, 1]).reshape(shape)
+    else:
+        for name in ("reconstruct", "predict"):
+            if hasattr(field, name):
+                fn = getattr(field, name)
+                break
+        else:
+            if not callable(field):
+                raise TypeError(
+                    f"field must be a callable or an estimator with jacobian, reconstruct "
+                    f"or predict, got {type(field).__name__}"
+                )
+            fn = field
+        V = np.asarray(fn(points), dtype=np.float64)
+        if V.shape != points.shape:
+            raise ValueError(
+                f"field must map (m, 2) points to (m, 2) vectors; on an input of shape "
+                f"{points.shape} it returned shape {V.shape}"
+            )
+        U, W = V[:, 0].reshape(shape), V[:, 1].reshape(shape)
+        curl = np.gradient(W, xs, axis=1, edge_order=2) - np.gradient(U, ys, axis=0, edge_order=2)
+    if not np.all(np.isfinite(curl)):
+        raise ValueError("the field is not finite on the grid")
+    return GX, GY, curl
+
+
+__all__ += ["curl_2d"]

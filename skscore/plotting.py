@@ -353,3 +353,420 @@ def plot_density_contours(
     ax.set_xlim(bounds[0], bounds[1])
     ax.set_ylim(bounds[2], bounds[3])
     return ax
+
+
+def plot_curl(
+    field,
+    bounds,
+    *,
+    grid_size=50,
+    ax=None,
+    arrows=True,
+    arrow_grid_size=15,
+    vmax=None,
+    colorbar=True,
+    pcolormesh_kws=None,
+    quiver_kws=None,
+):
+    """Draw the curl of a 2-D vector field as a diverging colour map, with its arrows.
+
+    The curl ``dF_y/dx - dF_x/dy`` (:func:`skscore.metrics.curl_2d`) vanishes exactly
+    where the field is locally conservative; red is counter-clockwise rotation, blue
+    clockwise (Im, Belghazi & Memisevic, figure 3).
+
+    Parameters
+    ----------
+    field : callable or estimator
+        A function ``(m, 2) -> (m, 2)`` or a fitted estimator, as in
+        :func:`skscore.metrics.curl_2d` (its ``jacobian`` if it has one, else
+        ``reconstruct`` or ``predict``).
+    bounds : tuple of 4 floats
+        ``(xmin, xmax, ymin, ymax)`` of the grid.
+    grid_size : int, default=50
+        Grid points along each axis for the curl.
+    ax : matplotlib Axes, default=None
+        Axes to draw into; a new figure if None.
+    arrows : bool, default=True
+        Overlay the field's arrows (:func:`plot_vector_field` of a callable ``field``,
+        else of the estimator's ``predict`` or ``reconstruct(X) - X``).
+    arrow_grid_size : int, default=15
+        Number of arrows along each axis.
+    vmax : float, default=None
+        Colour scale ``[-vmax, vmax]``; None uses the largest absolute curl (or 1 when
+        the curl is zero everywhere).
+    colorbar : bool, default=True
+        Add a colour bar.
+    pcolormesh_kws, quiver_kws : dict, default=None
+        Extra keyword arguments for ``ax.pcolormesh`` and ``ax.quiver``.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from skscore.plotting import plot_curl
+    >>> sink = lambda X: np.column_stack([-X[:, 0] + X[:, 1], -X[:, 0] - X[:, 1]])
+    >>> ax = plot_curl(sink, (-1, 1, -1, 1), grid_size=20, arrow_grid_size=8)
+    >>> round(float(ax.collections[0].get_array().mean()), 6)  # curl -2 everywhere
+    -2.0
+    """
+    from .metrics import curl_2d
+
+    bounds = _check_bounds(bounds)
+    GX, GY, curl = curl_2d(field, bounds, grid_size)
+    if vmax is None:
+        vmax = float(np.abs(curl).max()) or 1.0
+    new_ax = ax is None
+    ax = _get_ax(ax)
+    mesh = ax.pcolormesh(
+        GX,
+        GY,
+        curl,
+        **{
+            "cmap": "RdBu_r",
+            "vmin": -vmax,
+            "vmax": vmax,
+            "shading": "auto",
+            **(pcolormesh_kws or {}),
+        },
+    )
+    if colorbar:
+        ax.figure.colorbar(mesh, ax=ax, label="curl")
+    if arrows:
+        if hasattr(field, "reconstruct"):
+
+            def vectors(X):
+                return field.reconstruct(X) - X
+
+        else:
+            vectors = getattr(field, "predict", field)
+        plot_vector_field(
+            vectors,
+            ax=ax,
+            bounds=bounds,
+            grid_size=arrow_grid_size,
+            quiver_kws={"color": "k", **(quiver_kws or {})},
+        )
+    if new_ax:
+        ax.set_aspect("equal", adjustable="box")
+    return ax
+
+
+__all__ += ["plot_curl"]
+
+
+def _probe_bars_data(source):
+    """``(layers, validation errors, train errors or None)`` of a probe report or mapping."""
+    layers = [str(name) for name in source]
+    rows = list(source.values())
+    if all(isinstance(row, dict) for row in rows):
+        try:
+            valid = [float(row["validation_error"]) for row in rows]
+        except KeyError:
+            raise ValueError(
+                "a probe report must hold 'validation_error' for every layer"
+            ) from None
+        train = (
+            [float(row["train_error"]) for row in rows]
+            if all("train_error" in row for row in rows)
+            else None
+        )
+        return layers, np.asarray(valid), None if train is None else np.asarray(train)
+    try:
+        return layers, np.asarray(rows, dtype=np.float64), None
+    except (TypeError, ValueError):
+        raise ValueError("errors must map layer names to error rates (floats)") from None
+
+
+def _probe_history_data(history, prefix="probe_error__"):
+    """``(layers, epochs, matrix)`` of the ``probe_error__<layer>`` entries of a history."""
+    layers, epochs, rows = [], [], []
+    for i, row in enumerate(history):
+        if not isinstance(row, dict):
+            raise ValueError("a history must be a sequence of dicts (one per epoch)")
+        entries = {k[len(prefix) :]: v for k, v in row.items() if str(k).startswith(prefix)}
+        if not entries:
+            continue
+        layers += [name for name in entries if name not in layers]
+        epochs.append(row.get("epoch", i + 1))
+        rows.append(entries)
+    if not rows:
+        raise ValueError(
+            f"the history has no '{prefix}<layer>' entries; record them with "
+            "skscore.probes.ProbeMonitor"
+        )
+    matrix = np.array([[row.get(name, np.nan) for name in layers] for row in rows], dtype=float)
+    return layers, epochs, matrix
+
+
+def plot_probe_errors(
+    errors,
+    *,
+    kind="auto",
+    ax=None,
+    show_train=True,
+    annotate=None,
+    cmap="RdYlGn_r",
+    vmax=None,
+):
+    """Linear-probe error per layer (thesis figures 9.3, 9.5 and 9.9).
+
+    Draws either one bar per layer for one network -- coloured by error, red is bad -- or a
+    heatmap of the errors over epochs (rows) and layers (columns) from a training history.
+
+    Parameters
+    ----------
+    errors : LinearProbeTransformer, dict, skorch History, net or estimator
+        A fitted :class:`skscore.probes.LinearProbeTransformer` or its ``probe_report_``, or a
+        dict ``{layer: error}``: bars of the held-out errors. A skorch ``History`` (or a list
+        of epoch dicts), or a net/estimator with a ``history``/``history_`` holding
+        ``probe_error__<layer>`` entries recorded by :class:`skscore.probes.ProbeMonitor`:
+        heatmap, one row per probed epoch.
+    kind : {"auto", "bars", "heatmap"}, default="auto"
+        "auto" follows the type of ``errors``. "bars" on a history draws its last probed epoch.
+    ax : matplotlib Axes, default=None
+        Axes to draw into; a new figure if None.
+    show_train : bool, default=True
+        Bars only: mark each probe's training error (when known) with a black tick. A large
+        gap to the bar means the probe overfits (thesis section 9.3.3).
+    annotate : bool, default=None
+        Write the errors (in %) on the bars or cells. None: when there are at most 200 cells.
+    cmap : str or Colormap, default="RdYlGn_r"
+        Colour map from low (good) to high (bad) error.
+    vmax : float, default=None
+        Error mapped to the top of the colour map; None: the largest error shown.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from skscore.plotting import plot_probe_errors
+    >>> ax = plot_probe_errors({"layer1": 0.3, "layer2": 0.1, "layer3": 0.02})
+    >>> len(ax.patches)  # one bar per layer
+    3
+    >>> history = [{"epoch": e, "probe_error__a": 0.5 / e, "probe_error__b": 0.2 / e}
+    ...            for e in (1, 2, 3)]
+    >>> ax = plot_probe_errors(history)
+    >>> ax.images[0].get_array().shape  # epochs x layers
+    (3, 2)
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import Normalize
+    from matplotlib.patches import Patch
+
+    if kind not in ("auto", "bars", "heatmap"):
+        raise ValueError(f"kind must be 'auto', 'bars' or 'heatmap', got {kind!r}.")
+    source = getattr(errors, "probe_report_", errors)
+    if not isinstance(source, dict):
+        for attribute in ("history_", "history"):
+            history = getattr(source, attribute, None)
+            if history is not None and not callable(history):
+                source = history
+                break
+    if isinstance(source, dict):
+        if kind == "heatmap":
+            raise ValueError("a heatmap needs a history of several epochs, not one report.")
+        layers, valid, train = _probe_bars_data(source)
+        heatmap = False
+    elif isinstance(source, (list, tuple)):
+        layers, epochs, matrix = _probe_history_data(source)
+        heatmap = kind != "bars"
+        if not heatmap:
+            valid, train = matrix[-1], None
+    else:
+        raise TypeError(
+            "errors must be a fitted LinearProbeTransformer, a probe report, a dict "
+            f"{{layer: error}} or a skorch history, got {type(errors).__name__}."
+        )
+    if not layers:
+        raise ValueError("errors holds no layer.")
+
+    values = matrix if heatmap else valid
+    finite = values[np.isfinite(values)]
+    top = vmax if vmax is not None else (finite.max() if finite.size and finite.max() > 0 else 1)
+    norm = Normalize(0.0, top)
+    cmap = plt.get_cmap(cmap)
+    if annotate is None:
+        annotate = values.size <= 200
+    ax = _get_ax(ax)
+    positions = np.arange(len(layers))
+
+    if heatmap:
+        image = ax.imshow(
+            np.ma.masked_invalid(matrix),
+            aspect="auto",
+            cmap=cmap,
+            norm=norm,
+            interpolation="nearest",
+        )
+        ax.figure.colorbar(image, ax=ax, label="probe error", format=_percent_formatter())
+        ax.set_yticks(np.arange(len(epochs)), [str(e) for e in epochs])
+        ax.set_ylabel("epoch")
+        if annotate:
+            for (i, j), value in np.ndenumerate(matrix):
+                if np.isfinite(value):
+                    shade = cmap(norm(value))
+                    light = 0.299 * shade[0] + 0.587 * shade[1] + 0.114 * shade[2] > 0.5
+                    ax.text(
+                        j,
+                        i,
+                        f"{100 * value:.1f}",
+                        ha="center",
+                        va="center",
+                        fontsize="x-small",
+                        color="black" if light else "white",
+                    )
+    else:
+        ax.bar(positions, valid, color=cmap(norm(valid)), edgecolor="0.3", linewidth=0.5)
+        if show_train and train is not None:
+            ax.scatter(positions, train, marker="_", s=200, color="black", zorder=3, label="train")
+            held_out = Patch(facecolor=cmap(0.5), edgecolor="0.3", linewidth=0.5, label="held out")
+            ax.legend(
+                handles=[held_out, *ax.get_legend_handles_labels()[0]],
+                loc="upper right",
+                fontsize="small",
+            )
+        if annotate:
+            for x, value in zip(positions, valid, strict=True):
+                ax.annotate(
+                    f"{100 * value:.1f}",
+                    (x, value),
+                    xytext=(0, 2),
+                    textcoords="offset points",
+                    ha="center",
+                    va="bottom",
+                    fontsize="x-small",
+                )
+        ax.set_ylim(0, max(top, finite.max() if finite.size else 0) * 1.12 or 1)
+        ax.yaxis.set_major_formatter(_percent_formatter())
+        ax.set_ylabel("probe error (held out)")
+    rotate = sum(len(name) + 2 for name in layers) > 60
+    ax.set_xticks(
+        positions, layers, rotation=60 if rotate else 0, ha="right" if rotate else "center"
+    )
+    ax.set_xlabel("layer")
+    return ax
+
+
+def _percent_formatter():
+    from matplotlib.ticker import PercentFormatter
+
+    return PercentFormatter(xmax=1.0, decimals=0)
+
+
+__all__ += ["plot_probe_errors"]
+
+
+def plot_digit_grid(
+    images,
+    *,
+    n_cols=10,
+    image_shape=None,
+    ax=None,
+    padding=1,
+    cmap="gray_r",
+    vmin=0.0,
+    vmax=1.0,
+    title=None,
+):
+    """Tile flattened images into one grid, row by row (thesis figures 5.4 and 5.6).
+
+    Consecutive rows of ``images`` (e.g. consecutive states of a chain from
+    ``GSNSampler.sample``) are laid out left to right, then top to bottom, separated by
+    ``padding`` pixels of background.
+
+    Parameters
+    ----------
+    images : array-like of shape (n_images, n_pixels)
+        Flattened images (values between ``vmin`` and ``vmax``).
+    n_cols : int, default=10
+        Images per grid row.
+    image_shape : tuple of 2 int, default=None
+        Height and width of one image; None means square (``n_pixels`` must be a
+        perfect square, e.g. 64 for 8x8 digits).
+    ax : matplotlib Axes, default=None
+        Axes to draw into; a new figure if None.
+    padding : int, default=1
+        Background pixels between images.
+    cmap : str, default="gray_r"
+        Colour map (``"gray_r"``: ink dark on white).
+    vmin, vmax : float, default=0.0, 1.0
+        Range of the colour map.
+    title : str, default=None
+        Axes title.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+        The axes drawn on (ticks removed).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from skscore.plotting import plot_digit_grid
+    >>> images = np.random.default_rng(0).uniform(size=(12, 64))
+    >>> ax = plot_digit_grid(images, n_cols=5)
+    >>> ax.images[0].get_array().shape  # 3 rows x 5 columns of 8x8 with 1-pixel gaps
+    (26, 44)
+    """
+    images = check_array(images, dtype=np.float64, input_name="images")
+    n_images, n_pixels = images.shape
+    if image_shape is None:
+        side = int(round(np.sqrt(n_pixels)))
+        if side * side != n_pixels:
+            raise ValueError(
+                f"images have {n_pixels} pixels, not a perfect square; pass image_shape."
+            )
+        image_shape = (side, side)
+    image_shape = tuple(int(s) for s in image_shape)
+    if len(image_shape) != 2 or image_shape[0] * image_shape[1] != n_pixels:
+        raise ValueError(
+            f"image_shape must be (height, width) with height * width = {n_pixels}, "
+            f"got {image_shape!r}."
+        )
+    for name, value, low in (("n_cols", n_cols, 1), ("padding", padding, 0)):
+        if not isinstance(value, (int, np.integer)) or value < low:
+            raise ValueError(f"{name} must be an int >= {low}, got {value!r}.")
+    n_cols = min(n_cols, n_images)
+    n_rows = -(-n_images // n_cols)
+    height, width = image_shape
+    grid = np.full(
+        (n_rows * (height + padding) - padding, n_cols * (width + padding) - padding),
+        np.nan,
+    )
+    for k, image in enumerate(images):
+        r, c = divmod(k, n_cols)
+        top, left = r * (height + padding), c * (width + padding)
+        grid[top : top + height, left : left + width] = image.reshape(height, width)
+    ax = _get_ax(ax)
+    cmap_obj = _colormap_with_background(cmap)
+    ax.imshow(
+        np.ma.masked_invalid(grid), cmap=cmap_obj, vmin=vmin, vmax=vmax, interpolation="nearest"
+    )
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title is not None:
+        ax.set_title(title)
+    return ax
+
+
+def _colormap_with_background(cmap):
+    """``cmap`` with masked (padding) cells drawn in a light grey."""
+    import matplotlib
+
+    return matplotlib.colormaps[cmap].with_extremes(bad="#b0c4de")
+
+
+__all__ += ["plot_digit_grid"]

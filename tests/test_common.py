@@ -1,9 +1,12 @@
 """scikit-learn conformance of every estimator (check_estimator + parameter validation)."""
 
+from functools import partial
+
 import pytest
 from sklearn.utils.estimator_checks import check_param_validation, parametrize_with_checks
 
-from skscore import RCAE, DenoisingAEScoreEstimator
+from skscore import RCAE, DenoisingAEScoreEstimator, LinearProbeTransformer
+from skscore._nn import make_mlp
 
 FAST = {"hidden_layer_sizes": (8,), "max_epochs": 5, "device": "cpu", "random_state": 0}
 
@@ -12,6 +15,12 @@ ESTIMATORS = [
     DenoisingAEScoreEstimator(parametrization="autoencoder", tied_weights=True, **FAST),
     RCAE(**FAST),
     RCAE(jacobian_penalty="exact", parametrization="autoencoder", **FAST),
+    # a module factory called as model(n_features): the checks vary n_features (pitfall P12)
+    LinearProbeTransformer(
+        model=partial(make_mlp, hidden_layer_sizes=(8,), n_outputs=3, activation="tanh"),
+        device="cpu",
+        random_state=0,
+    ),
 ]
 
 EXPECTED_FAILED_CHECKS = {}
