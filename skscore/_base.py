@@ -205,6 +205,13 @@ class BaseNeuralEstimator(BaseEstimator):
         """The skorch training history (``net_.history``)."""
         return self.net_.history
 
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        # skorch maps a CUDA-fitted net to the CPU when unpickled without a GPU
+        if "device_" in state and torch.device(self.device_).type == "cuda":
+            if not torch.cuda.is_available():
+                self.device_ = "cpu"
+
     # -- validation ------------------------------------------------------------------------
     def _validate_X(self, X, *, reset):
         return validate_data(
