@@ -4,9 +4,15 @@ Auto-encoders whose reconstruction estimates the score (gradient of the log-dens
 data, its Hessian and local mean; energies by path integrals; MCMC sampling (Alain, 2018).
 """
 
+from ._conservative import ConservativeFieldRegressor
 from ._dae import DenoisingAEScoreEstimator
 from ._probes import LinearProbeTransformer
 from ._rcae import RCAE
 
-__all__ = ["DenoisingAEScoreEstimator", "LinearProbeTransformer", "RCAE"]
+__all__ = [
+    "ConservativeFieldRegressor",
+    "DenoisingAEScoreEstimator",
+    "LinearProbeTransformer",
+    "RCAE",
+]
 __version__ = "0.1.0"
