@@ -80,9 +80,7 @@ def test_rcae_learns_the_score_of_p_where_the_dae_cannot():
     )
     rng = np.random.RandomState(0)
     X, X_test = density.sample(2000, random_state=rng), density.sample(1000, random_state=rng)
-    params = dict(
-        sigma=0.05, hidden_layer_sizes=(64, 64), lr=3e-3, max_epochs=30, random_state=0
-    )
+    params = dict(sigma=0.05, hidden_layer_sizes=(64, 64), lr=3e-3, max_epochs=30, random_state=0)
     true_score = density.score(X_test)
     rcae = RCAE(device="cpu", **params).fit(X)
     dae = DenoisingAEScoreEstimator(device="cpu", **params).fit(X)
