@@ -16,7 +16,13 @@ extensions = [
 ]
 
 autosummary_generate = True
-autodoc_default_options = {"members": True, "inherited-members": False}
+# sklearn's generated metadata-routing setters reference sklearn's own glossary
+_ROUTING_SETTERS = "set_fit_request,set_partial_fit_request,set_score_request,set_predict_request"
+autodoc_default_options = {
+    "members": True,
+    "inherited-members": False,
+    "exclude-members": _ROUTING_SETTERS,
+}
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 templates_path = ["_templates"]

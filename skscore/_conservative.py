@@ -245,7 +245,7 @@ class ConservativeFieldRegressor(RegressorMixin, BaseNeuralEstimator):
         Internal standardisation.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit (only with string column names).
 
     See Also

@@ -259,7 +259,7 @@ default=None
         Resolved device.
     n_features_in_ : int
         ``X.shape[1]`` seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit (only with string column names).
 
     See Also
