@@ -6,12 +6,14 @@ data, its Hessian and local mean; energies by path integrals; MCMC sampling (Ala
 
 from ._conservative import ConservativeFieldRegressor
 from ._dae import DenoisingAEScoreEstimator
+from ._gsn import GSNSampler
 from ._probes import LinearProbeTransformer
 from ._rcae import RCAE
 
 __all__ = [
     "ConservativeFieldRegressor",
     "DenoisingAEScoreEstimator",
+    "GSNSampler",
     "LinearProbeTransformer",
     "RCAE",
 ]

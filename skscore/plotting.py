@@ -688,7 +688,8 @@ def plot_digit_grid(
     Parameters
     ----------
     images : array-like of shape (n_images, n_pixels)
-        Flattened images (values between ``vmin`` and ``vmax``).
+        Flattened images (values between ``vmin`` and ``vmax``); NaN pixels (e.g. missing
+        values) are drawn in the background colour of the padding.
     n_cols : int, default=10
         Images per grid row.
     image_shape : tuple of 2 int, default=None
@@ -721,7 +722,9 @@ def plot_digit_grid(
     >>> ax.images[0].get_array().shape  # 3 rows x 5 columns of 8x8 with 1-pixel gaps
     (26, 44)
     """
-    images = check_array(images, dtype=np.float64, input_name="images")
+    images = check_array(
+        images, dtype=np.float64, ensure_all_finite="allow-nan", input_name="images"
+    )
     n_images, n_pixels = images.shape
     if image_shape is None:
         side = int(round(np.sqrt(n_pixels)))

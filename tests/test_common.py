@@ -9,6 +9,7 @@ from skscore import (
     RCAE,
     ConservativeFieldRegressor,
     DenoisingAEScoreEstimator,
+    GSNSampler,
     LinearProbeTransformer,
 )
 from skscore._nn import make_mlp
@@ -32,6 +33,14 @@ ESTIMATORS = [
     ConservativeFieldRegressor(
         "tied_ae",
         **{**FAST, "hidden_layer_sizes": (32,), "max_epochs": 10, "lr": 1e-2, "batch_size": 32},
+    ),
+    GSNSampler(n_estimator_samples=50, **FAST),
+    # latent GSN (two layers, hidden noise) with learned walkback scaling factors
+    GSNSampler(
+        hidden_noise=1.0,
+        learn_scaling=True,
+        n_estimator_samples=50,
+        **{**FAST, "hidden_layer_sizes": (8, 8)},
     ),
 ]
 

@@ -1,0 +1,854 @@
+"""Generative stochastic networks: a learned Markov chain whose stationary distribution
+estimates the data distribution (thesis chapter 5).
+
+The chain alternates a corruption ``C(x~ | x)`` and a learned reconstruction distribution
+``P_theta(x | h)`` (Proposition 1); with several hidden layers the hidden units are part of the
+state (section 5.5.2). Training unrolls the chain from each example (walkback, section 5.3.2)
+and maximises the likelihood of the example under every reconstruction.
+"""
+
+import copy
+import math
+import numbers
+import warnings
+
+import numpy as np
+import torch
+from sklearn.base import (
+    ClassNamePrefixFeaturesOutMixin,
+    DensityMixin,
+    TransformerMixin,
+    _fit_context,
+)
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+from torch import nn
+from torch.nn import functional as F
+
+from ._base import _SHARED_PARAMETER_DOCS, BaseNeuralEstimator
+from ._nn import ACTIVATIONS
+
+LOG_2PI = math.log(2.0 * math.pi)
+#: Number of training rows kept to start chains from.
+MAX_STORED_CHAIN_STARTS = 1000
+#: Chains behind ``score_samples``: fixed seed, parallel chains, burn-in and thinning.
+ESTIMATOR_SEED = 0
+#: The shared parameter docs without their first entry (GSN's hidden_layer_sizes differs).
+_SHARED_DOCS = "activation" + _SHARED_PARAMETER_DOCS.split("\n    activation", 1)[1]
+ESTIMATOR_CHAINS = 100
+ESTIMATOR_BURN_IN = 100
+ESTIMATOR_THIN = 5
+#: Parallel clamped chains per incomplete row in ``impute`` (their fills are averaged).
+IMPUTE_CHAINS_PER_ROW = 10
+
+
+def _uniform(shape, like, generator):
+    return torch.rand(shape, generator=generator, device=like.device, dtype=like.dtype)
+
+
+def _normal(shape, like, generator):
+    return torch.randn(shape, generator=generator, device=like.device, dtype=like.dtype)
+
+
+def geometric_lengths(n, p, max_steps, like, generator=None):
+    """Walkback lengths ``k ~ Geometric(p)`` on {1, 2, ...}, truncated at ``max_steps``."""
+    if p >= 1.0:
+        return torch.ones(n, dtype=torch.long, device=like.device)
+    u = _uniform((n,), like, generator).clamp_min(torch.finfo(like.dtype).tiny)
+    k = torch.floor(torch.log(u) / math.log1p(-p)).long() + 1
+    return k.clamp(1, max_steps)
+
+
+def max_walkback_steps(p, tail=1e-3):
+    """Smallest k with P(Geometric(p) > k) <= tail."""
+    if p >= 1.0:
+        return 1
+    return max(1, math.ceil(math.log(tail) / math.log1p(-p)))
+
+
+class GSNModule(nn.Module):
+    """Transition operator of a (latent-state) generative stochastic network.
+
+    The state of the chain is a visible ``x`` (data units) and hidden layers ``h_1..h_K``.
+    One step (thesis section 5.5.2, figure 5.5): corrupt ``x`` (salt-and-pepper or Gaussian),
+    update the odd hidden layers from their neighbours, then the even layers, the visible
+    layer (layer 0) being a reconstruction distribution ``P(x | h_1)`` from which the next
+    ``x`` is drawn. Downward weights between hidden layers are the transposes of the upward
+    ones; the visible reconstruction has its own decoder matrix unless ``tied_visible``. With
+    ``K = 1`` this is a denoising auto-encoder chain (section 5.3.1). The Gaussian
+    reconstruction mean is residual (``z~ + decoder(h_1)``, zero-initialised decoder), the
+    identity at initialisation.
+
+    Parameters
+    ----------
+    n_features : int
+        Visible dimension d.
+    hidden_layer_sizes : tuple of int
+        Widths of ``h_1..h_K``.
+    activation : str
+        Hidden non-linearity (key of :data:`skscore._nn.ACTIVATIONS`).
+    corruption : {"salt_and_pepper", "gaussian"}
+        Visible corruption ``C(x~ | x)``.
+    corruption_level : float
+        Probability of replacing a bit, or Gaussian std in data units.
+    reconstruction : {"bernoulli", "gaussian"}
+        Factorised reconstruction distribution; the Gaussian one has a learned per-feature
+        variance.
+    hidden_noise : float
+        Std of the Gaussian noise added before and after the non-linearity of the noisy
+        hidden layers.
+    n_alphas : int
+        Number of walkback scaling factors alpha_k (section 5.3.3).
+    learn_scaling : bool
+        Learn the alpha_k (else all equal 1).
+    mean, scale : array-like of shape (n_features,)
+        Standardisation of the network's visible input (and of the Gaussian reconstruction).
+    noisy_first_layer : bool, default=None
+        Inject ``hidden_noise`` in ``h_1`` too; None: only when it is the single layer.
+    tied_visible : bool, default=False
+        Decode the visible layer with the transpose of the first weight matrix.
+    """
+
+    def __init__(
+        self,
+        n_features,
+        hidden_layer_sizes,
+        activation,
+        corruption,
+        corruption_level,
+        reconstruction,
+        hidden_noise,
+        n_alphas,
+        learn_scaling,
+        mean,
+        scale,
+        noisy_first_layer=None,
+        tied_visible=False,
+    ):
+        super().__init__()
+        sizes = [n_features, *hidden_layer_sizes]
+        self.n_layers = len(hidden_layer_sizes)
+        self.corruption = corruption
+        self.corruption_level = float(corruption_level)
+        self.reconstruction = reconstruction
+        self.hidden_noise = float(hidden_noise)
+        if noisy_first_layer is None:
+            noisy_first_layer = self.n_layers == 1
+        self.noisy_first_layer = bool(noisy_first_layer)
+        self.layers = nn.ModuleList(nn.Linear(sizes[i], sizes[i + 1]) for i in range(self.n_layers))
+        self.act = ACTIVATIONS[activation]()
+        self.tied_visible = tied_visible
+        if not tied_visible:
+            self.decoder = nn.Linear(sizes[1], n_features, bias=False)
+            if reconstruction == "gaussian":
+                nn.init.zeros_(self.decoder.weight)
+        self.visible_bias = nn.Parameter(torch.zeros(n_features))
+        if reconstruction == "gaussian":
+            self.log_std = nn.Parameter(torch.zeros(n_features))
+        self.learn_scaling = learn_scaling
+        if learn_scaling:
+            self.log_alpha = nn.Parameter(torch.zeros(n_alphas))
+        else:
+            self.register_buffer("log_alpha", torch.zeros(n_alphas))
+        self.register_buffer("mean", torch.as_tensor(mean, dtype=torch.float32).clone())
+        self.register_buffer("scale", torch.as_tensor(scale, dtype=torch.float32).clone())
+
+    # -- pieces of one chain step ------------------------------------------------------------
+    def corrupt(self, x, generator=None):
+        """Sample ``x~ ~ C(x~ | x)`` in data units."""
+        if self.corruption == "gaussian":
+            return x + self.corruption_level * _normal(x.shape, x, generator)
+        # one uniform per entry: u < level replaces it, by a 1 when u < level / 2
+        u = _uniform(x.shape, x, generator)
+        bits = (u < 0.5 * self.corruption_level).to(x.dtype)
+        return torch.where(u < self.corruption_level, bits, x)
+
+    def init_hidden(self, n, like):
+        return [like.new_zeros((n, layer.out_features)) for layer in self.layers]
+
+    def _hidden_update(self, i, v, hidden, noisy, generator):
+        # layer i (1-based) from the layer below (visible input for i = 1) and, tied, above
+        below = v if i == 1 else hidden[i - 2]
+        pre = self.layers[i - 1](below)
+        if i < self.n_layers:
+            pre = pre + hidden[i] @ self.layers[i].weight
+        noisy = noisy and self.hidden_noise > 0 and (i > 1 or self.noisy_first_layer)
+        if noisy:
+            pre = pre + self.hidden_noise * _normal(pre.shape, pre, generator)
+        h = self.act(pre)
+        if noisy:
+            h = h + self.hidden_noise * _normal(h.shape, h, generator)
+        return h
+
+    def step(self, x_corrupt, hidden, noisy=True, generator=None):
+        """Odd then even layer updates from a corrupted visible ``x_corrupt``.
+
+        Returns the visible reconstruction's pre-activation (Bernoulli logits, or the
+        standardised Gaussian mean) and the new hidden state.
+        """
+        v = self.standardize(x_corrupt)
+        hidden = list(hidden)
+        for i in range(1, self.n_layers + 1, 2):
+            hidden[i - 1] = self._hidden_update(i, v, hidden, noisy, generator)
+        if self.tied_visible:
+            out = hidden[0] @ self.layers[0].weight + self.visible_bias
+        else:
+            out = self.decoder(hidden[0]) + self.visible_bias
+        if self.reconstruction == "gaussian":
+            out = out + v  # residual: the identity at initialisation
+        for i in range(2, self.n_layers + 1, 2):
+            hidden[i - 1] = self._hidden_update(i, v, hidden, noisy, generator)
+        return out, hidden
+
+    def standardize(self, x):
+        return (x - self.mean) / self.scale
+
+    def alpha(self, k):
+        """Scaling factor of walkback step ``k`` (0-based), 1 without ``learn_scaling``."""
+        return torch.exp(self.log_alpha[min(k, self.log_alpha.numel() - 1)])
+
+    # -- reconstruction distribution ---------------------------------------------------------
+    def recon_mean(self, out, k=0):
+        """Mean of ``P(x | h)`` in data units."""
+        if self.reconstruction == "bernoulli":
+            return torch.sigmoid(self.alpha(k) * out)
+        return self.mean + self.scale * out
+
+    def recon_std(self, k=0):
+        """Per-feature std of the Gaussian reconstruction, data units."""
+        return self.scale * torch.exp(self.log_std) * torch.sqrt(self.alpha(k))
+
+    def recon_sample(self, out, k=0, generator=None):
+        if self.reconstruction == "bernoulli":
+            p = torch.sigmoid(self.alpha(k) * out)
+            return (_uniform(p.shape, p, generator) < p).to(p.dtype)
+        return self.recon_mean(out, k) + self.recon_std(k) * _normal(out.shape, out, generator)
+
+    def recon_nll(self, x, out, k=0):
+        """Per-row ``-log P(x | h)`` up to the data-independent log-Jacobian of scaling."""
+        if self.reconstruction == "bernoulli":
+            logits = self.alpha(k) * out
+            return F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(-1)
+        z = self.standardize(x)
+        log_var = 2.0 * self.log_std + self.log_alpha[min(k, self.log_alpha.numel() - 1)]
+        return 0.5 * (((z - out) ** 2) * torch.exp(-log_var) + log_var + LOG_2PI).sum(-1)
+
+    def forward(self, x):
+        """Mean-field top hidden layer of clean ``x`` (noise-free updates, x clamped)."""
+        hidden = self.init_hidden(len(x), x)
+        for _ in range(self.n_layers):
+            _, hidden = self.step(x, hidden, noisy=False)
+        return hidden[-1]
+
+
+class GSNLoss(nn.Module):
+    """Walkback training objective of a GSN (thesis eq. 5.3 and section 5.5.2).
+
+    From each training ``x_0`` the chain is unrolled for ``k`` steps (``k ~ Geometric(p)``,
+    a fixed int, or 1 for plain denoising); every step's reconstruction distribution is
+    trained to give high likelihood to ``x_0``. The loss is the sum over steps of
+    ``-log P(x_0 | h_t)``, averaged over the rows of the batch. Visible samples are not
+    back-propagated through; hidden states are (reparametrised noise).
+    """
+
+    def __init__(self, walkback="geometric", walkback_p=0.5, max_steps=10):
+        super().__init__()
+        self.walkback = walkback
+        self.walkback_p = walkback_p
+        self.max_steps = max_steps
+
+    def lengths(self, n, like):
+        """Number of unrolled steps of each row."""
+        if self.walkback == "geometric":
+            return geometric_lengths(n, self.walkback_p, self.max_steps, like)
+        steps = max(int(self.walkback), 1)
+        return torch.full((n,), steps, dtype=torch.long, device=like.device)
+
+    def forward(self, module, X):
+        n = len(X)
+        lengths = self.lengths(n, X)
+        n_steps = int(lengths.max())
+        # H_0 = 0, as in the thesis experiments (5.5.2); a clamped burn-in approximating
+        # P(H_0 | X_0) = P(H_1 | X_0) of Theorem 3 gave worse samples (measured)
+        hidden = module.init_hidden(n, X)
+        x = X
+        total = X.new_zeros(())
+        for t in range(n_steps):
+            out, hidden = module.step(module.corrupt(x), hidden)
+            nll = module.recon_nll(X, out, t)
+            total = total + (nll * (lengths > t)).sum()
+            if t + 1 < n_steps:
+                with torch.no_grad():
+                    x = module.recon_sample(out, t)
+        return total / n
+
+
+@torch.no_grad()
+def run_chain(module, x, n_keep, *, burn_in=0, thin=1, generator=None, clamp=None, collect="state"):
+    """Run ``len(x)`` GSN chains in parallel (vectorised over chains).
+
+    Each step corrupts the visible state, updates the hidden layers and draws the next
+    visible state from the reconstruction distribution with the first scaling factor
+    alpha_1 (thesis 5.3.3). With ``clamp=(mask, values)`` the entries where ``mask`` is
+    True are reset to ``values`` after every step (clamped chain, thesis 5.3.6).
+
+    Returns the ``collect``-ed quantity ("state": sampled x, "mean": reconstruction
+    means, "out": reconstruction pre-activations) every ``thin`` steps after ``burn_in``,
+    shape (n_chains, n_keep, d).
+    """
+    hidden = module.init_hidden(len(x), x)
+    if clamp is not None:
+        x = torch.where(clamp[0], clamp[1], x)
+    kept = []
+    for t in range(1, burn_in + n_keep * thin + 1):
+        out, hidden = module.step(module.corrupt(x, generator), hidden, generator=generator)
+        x = module.recon_sample(out, 0, generator)
+        if clamp is not None:
+            x = torch.where(clamp[0], clamp[1], x)
+        if t > burn_in and (t - burn_in) % thin == 0:
+            if collect == "state":
+                kept.append(x)
+            elif collect == "mean":
+                kept.append(module.recon_mean(out, 0))
+            else:
+                kept.append(out)
+    return torch.stack(kept, dim=1)
+
+
+def log_mean_likelihood(module, x, out):
+    """``log mean_j P(x | h_j)`` for every row of x (thesis 5.5.1), shape (n,).
+
+    ``out`` holds the reconstruction pre-activations of the chain states h_j, shape (m, d).
+    """
+    if module.reconstruction == "bernoulli":
+        logits = module.alpha(0) * out
+        log_p = x @ F.logsigmoid(logits).T + (1.0 - x) @ F.logsigmoid(-logits).T
+    else:
+        std = module.recon_std(0)
+        xs, ms = x / std, module.recon_mean(out, 0) / std
+        sq = (xs**2).sum(1)[:, None] + (ms**2).sum(1)[None, :] - 2.0 * xs @ ms.T
+        log_p = -0.5 * sq.clamp_min(0.0) - torch.log(std).sum() - 0.5 * x.shape[1] * LOG_2PI
+    return torch.logsumexp(log_p, dim=1) - math.log(out.shape[0])
+
+
+class GSNSampler(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, BaseNeuralEstimator
+):
+    __doc__ = f"""Generative stochastic network: a learned Markov chain that samples the data.
+
+    Learns the transition operator of a Markov chain whose stationary distribution estimates
+    the data distribution (thesis chapter 5). Each step corrupts the visible state
+    (``C(x~ | x)``), maps it through the network and draws the next state from a learned
+    reconstruction distribution ``P(x | h)``; training maximises the likelihood of the clean
+    example under the reconstruction distribution (Proposition 1), with walkback
+    (section 5.3.2). One hidden layer with ``hidden_noise=0`` is a generalised denoising
+    auto-encoder; two or more give the latent-state GSN of section 5.5.2, whose hidden
+    layers are part of the chain's state.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default=(256,)
+        Widths of the hidden layers. More than one layer gives the latent-state GSN: odd
+        and even layers are updated alternately, downward weights are the transposes of
+        the upward ones and noise is injected in the hidden units.
+    corruption : {{"auto", "salt_and_pepper", "gaussian"}}, default="auto"
+        Corruption of the visible units. "salt_and_pepper" replaces each entry by a random
+        bit with probability ``corruption_level`` (data in [0, 1]); "gaussian" adds
+        ``N(0, corruption_level^2)`` in data units. "auto": salt_and_pepper for {{0, 1}}
+        data, gaussian otherwise.
+    corruption_level : float, default=0.2
+        Replacement probability (salt_and_pepper, at most 1) or noise std in data units
+        (gaussian).
+    reconstruction : {{"auto", "bernoulli", "gaussian"}}, default="auto"
+        Factorised reconstruction distribution ``P(x | h)``, trained by its
+        log-likelihood: "bernoulli" (data in [0, 1]) or "gaussian" with a learned
+        per-feature variance. "auto": bernoulli for {{0, 1}} data, gaussian otherwise.
+    hidden_noise : float, default=0.0
+        Std of the Gaussian noise added before and after the non-linearity of the hidden
+        layers above the first (of the single layer when there is one). A latent GSN needs
+        it: use about 2.0 with two or more layers (thesis 5.5.2; measured on digits, 0 and
+        0.5 leave the chain stuck in one class, 2.0 gives the best samples of the family).
+    walkback : "geometric" or int, default="geometric"
+        Training chains: "geometric" unrolls ``k ~ Geometric(walkback_p)`` steps per
+        example, an int ``k >= 1`` unrolls k steps, 0 is plain denoising (one step). Every
+        unrolled reconstruction is trained to give back the example. Combine walkback with
+        ``learn_scaling=True`` (measured best; without it the samples are blurrier than
+        with plain denoising).
+    walkback_p : float, default=0.5
+        Parameter of the geometric walkback length (mean ``1 / walkback_p`` steps).
+    learn_scaling : bool, default=False
+        Learn one scaling factor alpha_k per walkback step (section 5.3.3): Bernoulli
+        logits are multiplied by alpha_k, Gaussian variances by alpha_k. Sampling uses
+        alpha_1, the sharpest operator.
+    n_estimator_samples : int, default=1000
+        Number of chain states h_j of the estimator ``p_hat(x) = mean_j P(x | h_j)``
+        behind ``score_samples`` (section 5.5.1), drawn once at fit from a fixed seed.
+    {_SHARED_DOCS}
+
+    Attributes
+    ----------
+    corruption_ : str
+        Resolved corruption.
+    reconstruction_ : str
+        Resolved reconstruction distribution.
+    net_ : skorch.NeuralNet
+        The trained net; ``module_`` is its torch module and ``history_`` its history.
+    device_ : str
+        Resolved device.
+    mean_, scale_ : ndarray of shape (n_features,)
+        Internal standardisation (zeros and ones with salt-and-pepper corruption, whose
+        inputs are bits).
+    scaling_factors_ : ndarray of shape (n_steps,)
+        The walkback scaling factors alpha_k (ones unless ``learn_scaling``).
+    chain_starts_ : ndarray of shape (n_starts, n_features)
+        Up to 1000 training rows where chains start.
+    estimator_states_ : ndarray of shape (n_estimator_samples, n_features)
+        Reconstruction pre-activations at the chain states behind ``score_samples``.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during fit (only with string column names).
+
+    See Also
+    --------
+    DenoisingAEScoreEstimator : continuous DAE whose reconstruction estimates the score.
+    sklearn.neural_network.BernoulliRBM : RBM sampled by block Gibbs sampling.
+
+    Notes
+    -----
+    ``standardize`` centres and scales the inputs of Gaussian-corrupted data (and the
+    Gaussian reconstruction); it never changes what is estimated, and every output is in
+    data units. With salt-and-pepper corruption the entries are bits and enter the network
+    as they are: standardising would turn a flipped rare pixel into a huge input (measured:
+    worse samples on binarised digits).
+
+    What worked on binarised digits (``benchmarks/bench_gsn.py``): the shared training
+    defaults are short for a thousand rows; 200 epochs of batch 100 at ``lr=3e-3`` with a
+    cosine learning-rate decay (``callbacks=[LRScheduler(policy=CosineAnnealingLR,
+    T_max=max_epochs)]`` from ``skorch.callbacks``) trained every variant. Walkback without
+    ``learn_scaling`` blurs the reconstruction and the samples; with it, it beats plain
+    denoising. The latent GSN needs ``hidden_noise`` of about 2 and the learning-rate decay;
+    it then gives the sharpest samples of the family, mixing between classes more slowly
+    than the one-layer chains.
+
+    The chain is unadjusted: its long-run distribution equals the data distribution only as
+    far as ``P(x | h)`` matches the true conditional (Proposition 1), and a factorised
+    reconstruction cannot match it exactly (errors accumulate along the chain, Theorem 4).
+
+    Examples
+    --------
+    >>> from skscore import GSNSampler
+    >>> from skscore.datasets import load_binary_digits
+    >>> X, _ = load_binary_digits(return_X_y=True)
+    >>> gsn = GSNSampler(hidden_layer_sizes=(64,), max_epochs=5, random_state=0).fit(X)
+    >>> gsn.corruption_, gsn.reconstruction_
+    ('salt_and_pepper', 'bernoulli')
+    >>> gsn.sample(3, burn_in=10, random_state=0).shape
+    (3, 64)
+    >>> X_missing = X[:2].copy()
+    >>> X_missing[:, :32] = float("nan")
+    >>> filled = gsn.impute(X_missing, n_steps=10, random_state=0)
+    >>> bool(((filled >= 0) & (filled <= 1)).all()), bool((filled[:, 32:] == X[:2, 32:]).all())
+    (True, True)
+    """
+
+    _parameter_constraints = {
+        **BaseNeuralEstimator._parameter_constraints,
+        "corruption": [StrOptions({"auto", "salt_and_pepper", "gaussian"})],
+        "corruption_level": [Interval(numbers.Real, 0, None, closed="neither")],
+        "reconstruction": [StrOptions({"auto", "bernoulli", "gaussian"})],
+        "hidden_noise": [Interval(numbers.Real, 0, None, closed="left")],
+        "walkback": [StrOptions({"geometric"}), Interval(numbers.Integral, 0, None, closed="left")],
+        "walkback_p": [Interval(numbers.Real, 0, 1, closed="right")],
+        "learn_scaling": ["boolean"],
+        "n_estimator_samples": [Interval(numbers.Integral, 1, None, closed="left")],
+    }
+    _module_class = GSNModule
+    _criterion_class = GSNLoss
+    _tied_visible = False
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(256,),
+        corruption="auto",
+        corruption_level=0.2,
+        reconstruction="auto",
+        hidden_noise=0.0,
+        walkback="geometric",
+        walkback_p=0.5,
+        learn_scaling=False,
+        n_estimator_samples=1000,
+        *,
+        activation="tanh",
+        standardize=True,
+        max_epochs=100,
+        batch_size=256,
+        lr=1e-3,
+        optimizer="adam",
+        weight_decay=0.0,
+        device="auto",
+        callbacks=None,
+        random_state=None,
+        verbose=0,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.corruption = corruption
+        self.corruption_level = corruption_level
+        self.reconstruction = reconstruction
+        self.hidden_noise = hidden_noise
+        self.walkback = walkback
+        self.walkback_p = walkback_p
+        self.learn_scaling = learn_scaling
+        self.n_estimator_samples = n_estimator_samples
+        self.activation = activation
+        self.standardize = standardize
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.device = device
+        self.callbacks = callbacks
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+    # -- fitting ---------------------------------------------------------------------------
+    def _check_params(self):
+        super()._check_params()
+        if len(self.hidden_layer_sizes) > 1 and self.hidden_noise == 0:
+            warnings.warn(
+                "a latent GSN (several hidden layers) with hidden_noise=0 has a deterministic "
+                "hidden state: its chains get stuck in one class (measured on digits); "
+                "use hidden_noise=2.0 as in the thesis",
+                UserWarning,
+                stacklevel=3,
+            )
+
+    def _validate_fit_data(self, X, y, *, reset):
+        X = self._validate_X(X, reset=reset)
+        binary = bool(np.isin(X, (0.0, 1.0)).all())
+        self.corruption_ = self.corruption
+        if self.corruption == "auto":
+            self.corruption_ = "salt_and_pepper" if binary else "gaussian"
+        self.reconstruction_ = self.reconstruction
+        if self.reconstruction == "auto":
+            self.reconstruction_ = "bernoulli" if binary else "gaussian"
+        if self.corruption_ == "salt_and_pepper" and self.corruption_level > 1:
+            raise ValueError(
+                "corruption_level is a probability with salt_and_pepper corruption; "
+                f"got {self.corruption_level}"
+            )
+        for name in ("corruption", "reconstruction"):
+            if getattr(self, f"{name}_") in ("salt_and_pepper", "bernoulli"):
+                _check_unit_interval(X, f"{name}={getattr(self, name + '_')!r}")
+        return X, None
+
+    def _standardization(self, X):
+        if self.corruption_ == "salt_and_pepper":
+            return np.zeros(X.shape[1]), np.ones(X.shape[1])
+        return super()._standardization(X)
+
+    def _n_alphas(self):
+        if self.walkback == "geometric":
+            return max_walkback_steps(self.walkback_p)
+        return max(int(self.walkback), 1)
+
+    def _module_params(self, X):
+        return {
+            "n_features": X.shape[1],
+            "hidden_layer_sizes": tuple(self.hidden_layer_sizes),
+            "activation": self.activation,
+            "corruption": self.corruption_,
+            "corruption_level": self.corruption_level,
+            "reconstruction": self.reconstruction_,
+            "hidden_noise": self.hidden_noise,
+            "n_alphas": self._n_alphas(),
+            "learn_scaling": self.learn_scaling,
+            "mean": self.mean_,
+            "scale": self.scale_,
+            "tied_visible": self._tied_visible,
+        }
+
+    def _criterion_params(self):
+        return {
+            "walkback": self.walkback,
+            "walkback_p": self.walkback_p,
+            "max_steps": self._n_alphas(),
+        }
+
+    def _after_fit(self, X):
+        module = self.net_.module_
+        self._n_features_out = int(self.hidden_layer_sizes[-1])
+        keep = np.random.RandomState(0).permutation(len(X))[:MAX_STORED_CHAIN_STARTS]
+        self.chain_starts_ = np.asarray(X[keep], dtype=np.float64)
+        self.scaling_factors_ = torch.exp(module.log_alpha).detach().cpu().numpy().copy()
+        n_chains = min(ESTIMATOR_CHAINS, self.n_estimator_samples)
+        states = self._chain(
+            -(-self.n_estimator_samples // n_chains),
+            n_chains=n_chains,
+            burn_in=ESTIMATOR_BURN_IN,
+            thin=ESTIMATOR_THIN,
+            collect="out",
+            random_state=ESTIMATOR_SEED,
+        )
+        self.estimator_states_ = states[: self.n_estimator_samples]
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Train the transition operator on X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data ({0, 1} data select salt-and-pepper corruption and a Bernoulli
+            reconstruction when those parameters are "auto").
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X)
+
+    # -- chains ----------------------------------------------------------------------------
+    def _chain(self, n_keep, *, n_chains, burn_in, thin, collect, random_state, X_init=None):
+        rng = check_random_state(random_state)
+        if X_init is None:
+            X_init = self.chain_starts_[rng.randint(len(self.chain_starts_), size=n_chains)]
+        generator = torch.Generator(device=self.device_)
+        generator.manual_seed(int(rng.randint(np.iinfo(np.int32).max)))
+        x = self._chain_tensor(X_init)
+        kept = run_chain(
+            self._chain_module(),
+            x,
+            n_keep,
+            burn_in=burn_in,
+            thin=thin,
+            generator=generator,
+            collect=collect,
+        )
+        return kept.reshape(-1, x.shape[1]).cpu().numpy().astype(np.float64)
+
+    def _chain_module(self):
+        # chains are random anyway: float32 is 2-3x faster than the float64 inference module
+        return copy.deepcopy(self.net_.module_).float().eval()
+
+    def _chain_tensor(self, X):
+        return torch.tensor(np.asarray(X, dtype=np.float32), device=self.device_)
+
+    def _check_X(self, X):
+        check_is_fitted(self)
+        return self._validate_X(X, reset=False)
+
+    # -- public API ------------------------------------------------------------------------
+    def sample(
+        self,
+        n_samples=1,
+        *,
+        n_chains=None,
+        burn_in=100,
+        thin=1,
+        mean_field=False,
+        X_init=None,
+        random_state=None,
+    ):
+        """Draw samples by running the learned Markov chain.
+
+        ``n_chains`` chains run in parallel from random training rows (or ``X_init``);
+        after ``burn_in`` steps every ``thin``-th state is kept until ``n_samples`` are
+        collected. Rows come chain by chain, consecutive states of one chain adjacent.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of states returned.
+        n_chains : int, default=None
+            Number of parallel chains, at most ``n_samples``; None gives one state per
+            chain (``n_chains = n_samples``).
+        burn_in : int, default=100
+            Steps discarded at the start of every chain.
+        thin : int, default=1
+            Keep every ``thin``-th state after burn-in.
+        mean_field : bool, default=False
+            Return the means of the reconstruction distributions the states were drawn
+            from (pixel probabilities for Bernoulli) instead of the sampled states.
+        X_init : array-like of shape (n_chains, n_features), default=None
+            Chain starts; default random training rows.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the chains (torch's global RNG is not used).
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_features)
+            Chain states (float64).
+        """
+        check_is_fitted(self)
+        _check_int(n_samples, "n_samples", 1)
+        n_chains = n_samples if n_chains is None else n_chains
+        _check_int(n_chains, "n_chains", 1)
+        if n_chains > n_samples:
+            raise ValueError(f"n_chains={n_chains} must be at most n_samples={n_samples}")
+        _check_int(burn_in, "burn_in", 0)
+        _check_int(thin, "thin", 1)
+        if X_init is not None:
+            X_init = np.asarray(self._check_X(X_init), dtype=np.float64)
+            if len(X_init) != n_chains:
+                raise ValueError(f"X_init has {len(X_init)} rows but n_chains={n_chains}")
+        n_keep = -(-n_samples // n_chains)
+        states = self._chain(
+            n_keep,
+            n_chains=n_chains,
+            burn_in=burn_in,
+            thin=thin,
+            collect="mean" if mean_field else "state",
+            random_state=random_state,
+            X_init=X_init,
+        )
+        return states.reshape(n_chains, n_keep, -1).reshape(-1, states.shape[1])[:n_samples]
+
+    def impute(self, X, *, n_steps=50, random_state=None):
+        """Fill the NaN entries of X by running the chain with the observed entries clamped.
+
+        Ten chains per incomplete row start from the row's observed entries (missing ones
+        set to random bits for a Bernoulli model, as in the thesis, else to the values of a
+        random training row) and run ``n_steps`` steps, the observed entries reset after
+        each (thesis 5.3.6, Proposition 5). The fill is the mean of the reconstruction
+        means over the second half of the chains: an estimate of the conditional mean
+        (pixel probabilities for Bernoulli data; threshold at 0.5 for bits). Rows without
+        NaN are returned unchanged. This is the one method that accepts NaN.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data with missing entries as NaN (infinite values are rejected).
+        n_steps : int, default=50
+            Chain steps per row.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the chains.
+
+        Returns
+        -------
+        X_filled : ndarray of shape (n_samples, n_features)
+            X with the NaN entries filled (dtype of X).
+        """
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, reset=False, dtype=[np.float64, np.float32], ensure_all_finite="allow-nan"
+        )
+        _check_int(n_steps, "n_steps", 1)
+        missing = np.isnan(X)
+        X_filled = X.copy()
+        rows = np.flatnonzero(missing.any(axis=1))
+        if rows.size == 0:
+            return X_filled
+        if self.reconstruction_ == "bernoulli":
+            _check_unit_interval(np.where(missing, 0.0, X), "impute with a Bernoulli model")
+        rng = check_random_state(random_state)
+        generator = torch.Generator(device=self.device_)
+        generator.manual_seed(int(rng.randint(np.iinfo(np.int32).max)))
+        k = IMPUTE_CHAINS_PER_ROW
+        burn_in = n_steps // 2
+        module = self._chain_module()
+        for begin in range(0, rows.size, self.batch_size):
+            batch = np.repeat(rows[begin : begin + self.batch_size], k)
+            mask = missing[batch]
+            if self.reconstruction_ == "bernoulli":
+                starts = rng.uniform(size=mask.shape) < 0.5
+            else:
+                starts = self.chain_starts_[rng.randint(len(self.chain_starts_), size=len(batch))]
+            x = self._chain_tensor(np.where(mask, starts, X[batch]))
+            observed = torch.as_tensor(~mask, device=x.device)
+            means = run_chain(
+                module,
+                x,
+                n_steps - burn_in,
+                burn_in=burn_in,
+                generator=generator,
+                clamp=(observed, x),
+                collect="mean",
+            )
+            fill = means.double().mean(dim=1).reshape(-1, k, X.shape[1]).mean(dim=1)
+            fill = fill.cpu().numpy()
+            rows_batch = batch[::k]
+            X_filled[rows_batch] = np.where(missing[rows_batch], fill, X[rows_batch])
+        return X_filled
+
+    def transform(self, X):
+        """Mean-field top hidden layer: noise-free layer updates with X clamped.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Points in data space.
+
+        Returns
+        -------
+        H : ndarray of shape (n_samples, hidden_layer_sizes[-1])
+            Top hidden layer (dtype of X).
+        """
+        X = self._check_X(X)
+        return self._apply_batched(self.net_.module_, X).astype(X.dtype, copy=False)
+
+    def score_samples(self, X):
+        """Log of the model's own density estimate ``p_hat(x) = mean_j P(x | h_j)``.
+
+        The h_j are ``n_estimator_samples`` chain states drawn at fit from a fixed seed
+        (thesis 5.5.1, after Bengio, Yao and Cho 2013): a mixture of the learned
+        reconstruction distributions, so the values are normalised log-probabilities
+        (Bernoulli: of the bits, nats; Gaussian: log-densities in data units).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Points in data space (in [0, 1] for a Bernoulli model).
+
+        Returns
+        -------
+        log_prob : ndarray of shape (n_samples,)
+            ``log p_hat`` of each row (float64).
+        """
+        X = self._check_X(X)
+        if self.reconstruction_ == "bernoulli":
+            _check_unit_interval(X, "score_samples with a Bernoulli model")
+        module = self.net_.module_
+        states = self._inference_tensor(self.estimator_states_)
+        return self._apply_batched(lambda x: log_mean_likelihood(module, x, states), X)
+
+    def score(self, X, y=None):
+        """Mean ``log p_hat`` of X (see :meth:`score_samples`); higher is better.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Held-out data.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+            Mean log-likelihood under the model's estimator.
+        """
+        return float(np.mean(self.score_samples(X)))
+
+
+def _check_int(value, name, min_value):
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < min_value:
+        raise ValueError(f"{name} must be an int >= {min_value}, got {value!r}")
+
+
+def _check_unit_interval(X, what):
+    lo, hi = float(np.min(X)), float(np.max(X))
+    if lo < 0.0 or hi > 1.0:
+        raise ValueError(
+            f"{what} needs data in [0, 1] (bits or probabilities), got values in "
+            f"[{lo:.3g}, {hi:.3g}]; use corruption='gaussian', reconstruction='gaussian'"
+        )
