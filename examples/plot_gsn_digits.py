@@ -14,7 +14,7 @@ Three generative stochastic networks trained on scikit-learn's 8x8 digits binari
 - a latent-state GSN with two hidden layers (section 5.5.2): the hidden layers are part of
   the chain's state, noise of std 2 is injected in the top layer.
 
-All three train for 60 epochs with a cosine learning-rate decay. Each panel shows every
+All three train for 40 epochs with a cosine learning-rate decay. Each panel shows every
 fifth state of one chain over 300 steps (read row by row), drawn as the reconstruction
 means ``P(x_i = 1 | h)`` the states were sampled from (the thesis shows mean-field images
 too). All chains start at the same training digit (a 0) and wander through the classes;
@@ -33,7 +33,7 @@ from skscore.plotting import plot_digit_grid
 
 X, _ = load_binary_digits(return_X_y=True)
 
-epochs = 60
+epochs = 40
 cosine = LRScheduler(policy=CosineAnnealingLR, T_max=epochs)  # lr decays to 0 over training
 common = dict(max_epochs=epochs, batch_size=100, lr=3e-3, callbacks=[cosine], random_state=0)
 models = {
