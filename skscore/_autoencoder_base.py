@@ -6,7 +6,6 @@ differences (eq. 3.13) and Metropolis–Hastings samples (section 3.4). DAE and 
 the training objective, so everything here is shared.
 """
 
-import copy
 import numbers
 
 import numpy as np
@@ -106,7 +105,7 @@ class BaseScoreAutoEncoder(
             scale = np.full_like(scale, np.sqrt(np.mean(scale**2)))
         return mean, scale
 
-    def _module_params(self, X):
+    def _module_params(self, X, y):
         return {
             "n_features": X.shape[1],
             "hidden_layer_sizes": tuple(self.hidden_layer_sizes),
@@ -440,7 +439,7 @@ class BaseScoreAutoEncoder(
     def _float32_score_function(self):
         """Score in float32 for MCMC: half the cost of float64 inference, and a chain always
         evaluates the same batches for a given seed, so results stay reproducible."""
-        module = copy.deepcopy(self.net_.module_).float()
+        module = self._float32_module()
         device = self.device_
 
         def score(X):

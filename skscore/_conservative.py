@@ -391,20 +391,15 @@ class ConservativeFieldRegressor(RegressorMixin, BaseNeuralEstimator):
                 self.amplitude_ = _tied_amplitude_field(Z, T)
             else:
                 self.amplitude_ = _field_amplitude(T)
-            offset = 0.0
-            norm = float(np.mean(np.sum(y**2, axis=1)))
         else:
             std = float(np.std(y))
             if self.parametrization == "tied_ae":
                 self.amplitude_ = _tied_amplitude_potential(Z, y)
             else:
                 self.amplitude_ = std if std > 0 else 1.0
-            offset = float(np.mean(y))
-            norm = std**2
-        # consumed when the net is built, deleted after fit
-        self._fit_stats_ = {"offset": offset, "normalizer": norm if norm > 0 else 1.0}
 
-    def _module_params(self, X):
+    def _module_params(self, X, y):
+        offset = float(np.mean(y)) if self.target_type_ == "potential" else 0.0
         return {
             "n_features": X.shape[1],
             "hidden_layer_sizes": tuple(self.hidden_layer_sizes),
@@ -413,15 +408,18 @@ class ConservativeFieldRegressor(RegressorMixin, BaseNeuralEstimator):
             "mean": self.mean_,
             "scale": self.scale_,
             "amplitude": self.amplitude_,
-            "offset": self._fit_stats_["offset"],
+            "offset": offset,
         }
 
-    def _criterion_params(self):
-        return {"target_type": self.target_type_, "normalizer": self._fit_stats_["normalizer"]}
+    def _criterion_params(self, X, y):
+        if self.target_type_ == "field":
+            norm = float(np.mean(np.sum(y**2, axis=1)))
+        else:
+            norm = float(np.std(y)) ** 2
+        return {"target_type": self.target_type_, "normalizer": norm if norm > 0 else 1.0}
 
     def _after_fit(self, X):
         self.reference_point_ = np.asarray(X, dtype=np.float64).mean(axis=0)
-        del self._fit_stats_
         if self.target_type_ == "field" and self.parametrization != "untied_ae":
             module = self.net_.module_
             with torch.no_grad():

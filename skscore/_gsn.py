@@ -7,7 +7,6 @@ state (section 5.5.2). Training unrolls the chain from each example (walkback, s
 and maximises the likelihood of the example under every reconstruction.
 """
 
-import copy
 import math
 import numbers
 import warnings
@@ -559,7 +558,7 @@ class GSNSampler(
             return max_walkback_steps(self.walkback_p)
         return max(int(self.walkback), 1)
 
-    def _module_params(self, X):
+    def _module_params(self, X, y):
         return {
             "n_features": X.shape[1],
             "hidden_layer_sizes": tuple(self.hidden_layer_sizes),
@@ -575,7 +574,7 @@ class GSNSampler(
             "tied_visible": self._tied_visible,
         }
 
-    def _criterion_params(self):
+    def _criterion_params(self, X, y):
         return {
             "walkback": self.walkback,
             "walkback_p": self.walkback_p,
@@ -638,8 +637,7 @@ class GSNSampler(
         return kept.reshape(-1, x.shape[1]).cpu().numpy().astype(np.float64)
 
     def _chain_module(self):
-        # chains are random anyway: float32 is 2-3x faster than the float64 inference module
-        return copy.deepcopy(self.net_.module_).float().eval()
+        return self._float32_module()
 
     def _chain_tensor(self, X):
         return torch.tensor(np.asarray(X, dtype=np.float32), device=self.device_)

@@ -131,5 +131,5 @@ class RCAE(BaseScoreAutoEncoder):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _criterion_params(self):
+    def _criterion_params(self, X, y):
         return {"jacobian_penalty": self.jacobian_penalty, "n_projections": self.n_projections}
