@@ -18,6 +18,7 @@ import numpy as np
 from sklearn.utils import check_array
 
 __all__ = [
+    "curl_2d",
     "energy_distance",
     "fisher_divergence",
     "jacobian_symmetricity",
@@ -713,6 +714,3 @@ def curl_2d(field, bounds, grid_size=50):
     if not np.all(np.isfinite(curl)):
         raise ValueError("the field is not finite on the grid")
     return GX, GY, curl
-
-
-__all__ += ["curl_2d"]

@@ -8,7 +8,14 @@ object they drew on. matplotlib is imported inside the functions, so importing
 import numpy as np
 from sklearn.utils import check_array, check_random_state
 
-__all__ = ["plot_density_contours", "plot_pairwise_samples", "plot_vector_field"]
+__all__ = [
+    "plot_curl",
+    "plot_density_contours",
+    "plot_digit_grid",
+    "plot_pairwise_samples",
+    "plot_probe_errors",
+    "plot_vector_field",
+]
 
 
 def _resolve_callable(obj, method_names, what):
@@ -457,9 +464,6 @@ def plot_curl(
     return ax
 
 
-__all__ += ["plot_curl"]
-
-
 def _probe_bars_data(source):
     """``(layers, validation errors, train errors or None)`` of a probe report or mapping."""
     layers = [str(name) for name in source]
@@ -664,9 +668,6 @@ def _percent_formatter():
     return PercentFormatter(xmax=1.0, decimals=0)
 
 
-__all__ += ["plot_probe_errors"]
-
-
 def plot_digit_grid(
     images,
     *,
@@ -770,6 +771,3 @@ def _colormap_with_background(cmap):
     import matplotlib
 
     return matplotlib.colormaps[cmap].with_extremes(bad="#b0c4de")
-
-
-__all__ += ["plot_digit_grid"]
