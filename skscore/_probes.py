@@ -353,6 +353,46 @@ default=None
         -------
         self : object
             The fitted transformer.
+
+        Examples
+        --------
+        A module factory is built at ``fit`` (seeded by ``random_state``); one probe is fitted
+        per leaf layer and ``probe_report_`` holds its errors:
+
+        >>> import numpy as np
+        >>> from torch import nn
+        >>> from skscore.probes import LinearProbeTransformer
+        >>> rng = np.random.RandomState(0)
+        >>> X = rng.randn(200, 2)
+        >>> y = (X[:, 0] * X[:, 1] > 0).astype(int)  # XOR: not linearly separable
+        >>> def mlp(n_features):
+        ...     return nn.Sequential(nn.Linear(n_features, 64), nn.ReLU(), nn.Linear(64, 2))
+        >>> probes = LinearProbeTransformer(mlp, random_state=0).fit(X, y)
+        >>> probes.layer_names_
+        ['0', '1', '2']
+        >>> report = probes.probe_report_["1"]
+        >>> report["n_features"], report["reduction"]
+        (64, 'none')
+        >>> # 64 random ReLU units make XOR far more linearly separable than the raw input
+        >>> bool(report["validation_error"] < probes.probe_report_["0"]["validation_error"] - 0.2)
+        True
+
+        A module instance is deep-copied: the user's module is left as it was.
+
+        >>> model = nn.Sequential(nn.Linear(2, 8), nn.ReLU())
+        >>> probes = LinearProbeTransformer(model, random_state=0).fit(X, y)
+        >>> probes.model_ is model, model.training, probes.model_.training
+        (False, True, False)
+
+        Feature maps of a CNN are average-pooled over space to one feature per channel:
+
+        >>> images = rng.randn(100, 1, 8, 8)
+        >>> labels = np.arange(100) % 2
+        >>> cnn = nn.Sequential(nn.Conv2d(1, 4, kernel_size=3), nn.ReLU(), nn.Flatten())
+        >>> probes = LinearProbeTransformer(cnn, layers=["1"], random_state=0).fit(images, labels)
+        >>> report = probes.probe_report_["1"]
+        >>> report["n_raw_features"], report["n_features"], report["reduction"]
+        (144, 4, 'avgpool')
         """
         self._fit(X, y)
         return self
@@ -372,6 +412,22 @@ default=None
         -------
         X_new : ndarray of shape (n_samples, n_features_out)
             Concatenated reduced features of the selected layers.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from torch import nn
+        >>> from skscore.probes import LinearProbeTransformer
+        >>> rng = np.random.RandomState(0)
+        >>> X = rng.randn(200, 2)
+        >>> y = (X[:, 0] * X[:, 1] > 0).astype(int)  # XOR: not linearly separable
+        >>> model = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 2))
+        >>> probes = LinearProbeTransformer(model, random_state=0)
+        >>> Z = probes.fit_transform(X, y)
+        >>> Z.shape  # 8 + 8 + 2 columns
+        (200, 18)
+        >>> bool(np.allclose(Z, probes.transform(X)))  # the same as fit(X, y).transform(X)
+        True
         """
         return self._fit(X, y)
 
@@ -509,6 +565,29 @@ default=None
         -------
         X_new : ndarray of shape (n_samples, n_features_out)
             Features in layer order (see ``get_feature_names_out``), in the dtype of X.
+
+        Examples
+        --------
+        The output holds each probed layer's activations side by side:
+
+        >>> import numpy as np
+        >>> from torch import nn
+        >>> from skscore.probes import LinearProbeTransformer
+        >>> rng = np.random.RandomState(0)
+        >>> X = rng.randn(200, 2)
+        >>> y = (X[:, 0] * X[:, 1] > 0).astype(int)  # XOR: not linearly separable
+        >>> model = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 2))
+        >>> probes = LinearProbeTransformer(model, random_state=0).fit(X, y)
+        >>> Z = probes.transform(X[:5])
+        >>> Z.shape
+        (5, 18)
+        >>> W, b = model[0].weight.detach().numpy(), model[0].bias.detach().numpy()
+        >>> bool(np.allclose(Z[:, :8], X[:5] @ W.T + b))  # block of layer "0": Linear(2, 8)
+        True
+        >>> bool((Z[:, 8:16] >= 0).all())  # block of layer "1": ReLU
+        True
+        >>> probes.transform(X[:5].astype(np.float32)).dtype
+        dtype('float32')
         """
         X = self._check_X(X)
         return self._features(X, self.layer_names_)[0]
@@ -527,6 +606,26 @@ default=None
         -------
         scores : dict of str to float
             ``{layer: accuracy}`` in forward order.
+
+        Examples
+        --------
+        One held-out accuracy per layer (``1 - score`` is the probe error of thesis chapter 9):
+
+        >>> import numpy as np
+        >>> from torch import nn
+        >>> from skscore.probes import LinearProbeTransformer
+        >>> rng = np.random.RandomState(0)
+        >>> X = rng.randn(200, 2)
+        >>> y = (X[:, 0] * X[:, 1] > 0).astype(int)  # XOR: not linearly separable
+        >>> def mlp(n_features):
+        ...     return nn.Sequential(nn.Linear(n_features, 64), nn.ReLU(), nn.Linear(64, 2))
+        >>> probes = LinearProbeTransformer(mlp, random_state=0).fit(X[:150], y[:150])
+        >>> scores = probes.score_layers(X[150:], y[150:])
+        >>> list(scores)
+        ['0', '1', '2']
+        >>> errors = {layer: 1 - accuracy for layer, accuracy in scores.items()}
+        >>> bool(errors["1"] < errors["0"])  # the ReLU layer separates XOR better
+        True
         """
         X = self._check_X(X)
         y = self._check_y(X, y)
@@ -550,6 +649,23 @@ default=None
         -------
         score : float
             Accuracy of ``probes_[layer_names_[-1]]``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from torch import nn
+        >>> from skscore.probes import LinearProbeTransformer
+        >>> rng = np.random.RandomState(0)
+        >>> X = rng.randn(200, 2)
+        >>> y = (X[:, 0] * X[:, 1] > 0).astype(int)  # XOR: not linearly separable
+        >>> def mlp(n_features):
+        ...     return nn.Sequential(nn.Linear(n_features, 64), nn.ReLU(), nn.Linear(64, 2))
+        >>> probes = LinearProbeTransformer(mlp, random_state=0).fit(X[:150], y[:150])
+        >>> accuracy = probes.score(X[150:], y[150:])
+        >>> bool(0.0 <= accuracy <= 1.0)
+        True
+        >>> accuracy == probes.score_layers(X[150:], y[150:])[probes.layer_names_[-1]]
+        True
         """
         X = self._check_X(X)
         y = self._check_y(X, y)
@@ -578,6 +694,30 @@ default=None
         -------
         feature_names_out : ndarray of str objects
             Output feature names.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from torch import nn
+        >>> from skscore.probes import LinearProbeTransformer
+        >>> rng = np.random.RandomState(0)
+        >>> X = rng.randn(200, 2)
+        >>> y = (X[:, 0] * X[:, 1] > 0).astype(int)  # XOR: not linearly separable
+        >>> model = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
+        >>> probes = LinearProbeTransformer(model, random_state=0).fit(X, y)
+        >>> probes.get_feature_names_out()
+        array(['0__0', '0__1', '0__2', '1__0', '1__1', '1__2'], dtype=object)
+
+        With ``max_features``, a random subset of columns is kept, under their original index:
+
+        >>> wide = nn.Sequential(nn.Linear(2, 50), nn.ReLU())
+        >>> probes = LinearProbeTransformer(wide, max_features=4, random_state=0).fit(X, y)
+        >>> names = probes.get_feature_names_out()
+        >>> names.shape
+        (8,)
+        >>> kept = [int(name.split("__")[1]) for name in names[:4]]
+        >>> kept == probes.feature_indices_["0"].tolist()
+        True
         """
         check_is_fitted(self)
         _check_feature_names_in(self, input_features, generate_names=False)

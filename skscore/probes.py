@@ -106,7 +106,36 @@ class ProbeMonitor(Callback):
         self.random_state = random_state
 
     def initialize(self):
-        """Validate ``every`` and the held-out data (called by skorch at ``net.initialize``)."""
+        """Validate ``every`` and the held-out data (called by skorch at ``net.initialize``).
+
+        Returns
+        -------
+        self : ProbeMonitor
+            The callback, as skorch expects.
+
+        Examples
+        --------
+        skorch calls ``initialize`` on every callback when the net is initialised (at the
+        start of ``fit``), so bad settings fail before any training:
+
+        >>> import numpy as np
+        >>> from torch import nn
+        >>> from skorch import NeuralNetClassifier
+        >>> from skscore.probes import ProbeMonitor
+        >>> rng = np.random.RandomState(0)
+        >>> X = rng.randn(300, 2).astype(np.float32)
+        >>> y = (X[:, 0] * X[:, 1] > 0).astype(np.int64)
+        >>> monitor = ProbeMonitor("all", X[200:], y[200:], every=2)
+        >>> monitor.initialize() is monitor
+        True
+        >>> module = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 2))
+        >>> net = NeuralNetClassifier(module, criterion=nn.CrossEntropyLoss, train_split=None,
+        ...                           callbacks=[ProbeMonitor("all", X[200:], y[200:], every=0)])
+        >>> net.initialize()
+        Traceback (most recent call last):
+        ...
+        ValueError: every must be an int >= 1, got 0
+        """
         every = self.every
         if not isinstance(every, numbers.Integral) or isinstance(every, bool) or every < 1:
             raise ValueError(f"every must be an int >= 1, got {every!r}")
@@ -131,6 +160,23 @@ class ProbeMonitor(Callback):
         -------
         probes : LinearProbeTransformer
             Configured from this callback's parameters, on the module's device.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from torch import nn
+        >>> from skorch import NeuralNetClassifier
+        >>> from skscore.probes import ProbeMonitor
+        >>> rng = np.random.RandomState(0)
+        >>> X = rng.randn(300, 2).astype(np.float32)
+        >>> y = (X[:, 0] * X[:, 1] > 0).astype(np.int64)
+        >>> monitor = ProbeMonitor(["1"], X[200:], y[200:], random_state=0)
+        >>> module = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 2))
+        >>> probes = monitor.transformer(module)
+        >>> probes.model is module, probes.layers, probes.device, probes.random_state
+        (True, ['1'], 'cpu', 0)
+        >>> probes.fit(X[200:], y[200:]).layer_names_  # what on_epoch_end does each epoch
+        ['1']
         """
         param = next(module.parameters(), None)
         return LinearProbeTransformer(
@@ -146,7 +192,42 @@ class ProbeMonitor(Callback):
         )
 
     def on_epoch_end(self, net, **kwargs):
-        """Fit the probes every ``every`` epochs and record their held-out errors."""
+        """Fit the probes every ``every`` epochs and record their held-out errors.
+
+        skorch calls this hook at the end of each epoch. Every ``every``-th epoch it fits
+        ``transformer(net.module_)`` on ``(X_valid, y_valid)`` and records each layer's
+        validation error as ``probe_error__<layer>`` in the current row of ``net.history``;
+        other epochs are left without these keys.
+
+        Parameters
+        ----------
+        net : skorch.NeuralNet
+            The net being trained (initialised, with a current history row).
+        **kwargs : dict
+            Ignored (skorch passes the epoch's data sets).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from torch import nn
+        >>> from skorch import NeuralNetClassifier
+        >>> from skscore.probes import ProbeMonitor
+        >>> rng = np.random.RandomState(0)
+        >>> X = rng.randn(300, 2).astype(np.float32)
+        >>> y = (X[:, 0] * X[:, 1] > 0).astype(np.int64)
+        >>> module = nn.Sequential(nn.Linear(2, 16), nn.Tanh(), nn.Linear(16, 2))
+        >>> monitor = ProbeMonitor(["1", "2"], X[200:], y[200:], every=2)
+        >>> net = NeuralNetClassifier(module, criterion=nn.CrossEntropyLoss, max_epochs=3,
+        ...                           train_split=None, callbacks=[monitor], verbose=0)
+        >>> net = net.fit(X[:200], y[:200])
+        >>> ["probe_error__1" in row for row in net.history]  # probed at epoch 2 only
+        [False, True, False]
+        >>> monitor.layer_names_
+        ['1', '2']
+        >>> errors = net.history[1, ["probe_error__1", "probe_error__2"]]
+        >>> all(0.0 <= error <= 1.0 for error in errors)
+        True
+        """
         if len(net.history) % self.every:
             return
         probes = self.transformer(net.module_).fit(self._X, self._y)
