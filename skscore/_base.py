@@ -26,6 +26,14 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNet
 from skorch.callbacks import Callback, ProgressBar
 
+from ._distributed import (
+    GradientAveraging,
+    process_group,
+    rank_local_rng,
+    rank_rows,
+    shared_seed,
+)
+
 OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD, "lbfgs": torch.optim.LBFGS}
 
 _SHARED_PARAMETER_DOCS = """\
@@ -62,7 +70,9 @@ class TensorBatchIterator:
 
     skorch instantiates it as ``iterator_train(dataset, batch_size=..., shuffle=...)``; batches
     are ``(X_batch, y_batch)`` with ``y_batch`` None for unsupervised data. Shuffling draws from
-    torch's (forked, seeded) global RNG.
+    torch's (forked, seeded) global RNG. In data-parallel training (an initialised process
+    group) each global batch is split between the processes, and the noise drawn while a batch
+    is in use differs between them (:mod:`skscore._distributed`).
     """
 
     def __init__(self, dataset, batch_size=256, shuffle=False):
@@ -70,16 +80,27 @@ class TensorBatchIterator:
         self.y = dataset.y
         self.batch_size = batch_size
         self.shuffle = shuffle
+        self.rank, self.world_size = process_group()
 
     def __len__(self):
-        return -(-len(self.X) // self.batch_size)
+        n_full, remainder = divmod(len(self.X), self.batch_size)
+        return n_full + (remainder >= self.world_size)
 
     def __iter__(self):
         n = len(self.X)
         order = torch.randperm(n, device=self.X.device) if self.shuffle else torch.arange(n)
-        for start in range(0, n, self.batch_size):
-            rows = order[start : start + self.batch_size]
-            yield self.X[rows], (None if self.y is None else self.y[rows])
+        batches = (order[start : start + self.batch_size] for start in range(0, n, self.batch_size))
+        if self.world_size == 1:
+            yield from (self._rows(rows) for rows in batches)
+            return
+        with rank_local_rng(self.X.device, self.rank):
+            for rows in batches:
+                rows = rank_rows(rows, self.rank, self.world_size)
+                if len(rows):
+                    yield self._rows(rows)
+
+    def _rows(self, rows):
+        return self.X[rows], (None if self.y is None else self.y[rows])
 
 
 class ObjectiveNet(NeuralNet):
@@ -183,6 +204,11 @@ class BaseNeuralEstimator(BaseEstimator):
         """Cross-parameter checks beyond ``_parameter_constraints``."""
         if self.optimizer == "lbfgs" and self.weight_decay:
             raise ValueError("weight_decay is not supported with optimizer='lbfgs'; use 'adam'")
+        if self.optimizer == "lbfgs" and process_group()[1] > 1:
+            raise ValueError(
+                "optimizer='lbfgs' is not supported in data-parallel training (its line search "
+                "would diverge between processes); use 'adam' or 'sgd'"
+            )
         sizes = self.hidden_layer_sizes
         if len(sizes) == 0 or any(
             not isinstance(s, numbers.Integral) or isinstance(s, bool) or s < 1 for s in sizes
@@ -234,8 +260,12 @@ class BaseNeuralEstimator(BaseEstimator):
 
     # -- training --------------------------------------------------------------------------
     def _build_net(self, X, y):
-        callbacks = [("non_finite_loss_guard", NonFiniteLossGuard())]
-        if self.verbose >= 2:
+        is_main_process = process_group()[0] == 0
+        callbacks = [
+            ("non_finite_loss_guard", NonFiniteLossGuard()),
+            ("gradient_averaging", GradientAveraging()),
+        ]
+        if self.verbose >= 2 and is_main_process:
             callbacks.append(("progress_bar", ProgressBar()))
         for cb in self.callbacks or []:
             callbacks.append(clone(cb) if hasattr(cb, "get_params") else copy.deepcopy(cb))
@@ -256,7 +286,7 @@ class BaseNeuralEstimator(BaseEstimator):
             train_split=None,
             device=self.device_,
             callbacks=callbacks,
-            verbose=int(self.verbose >= 1),
+            verbose=int(self.verbose >= 1 and is_main_process),
             **module_params,
             **criterion_params,
             **optimizer_params,
@@ -280,7 +310,7 @@ class BaseNeuralEstimator(BaseEstimator):
             self.device_ = resolve_device(self.device)
             self.mean_, self.scale_ = self._standardization(X)
             self._rng = check_random_state(self.random_state)
-            seed = self._rng.randint(np.iinfo(np.int32).max)
+            seed = shared_seed(self._rng.randint(np.iinfo(np.int32).max))
             with seeded_torch(seed, self.device_):
                 net = self._build_net(X, y)
                 net.initialize()
@@ -297,7 +327,7 @@ class BaseNeuralEstimator(BaseEstimator):
         if not hasattr(self, "net_"):
             return self._fit(X, y, epochs=1)
         X, y = self._validate_fit_data(X, y, reset=False)
-        seed = self._rng.randint(np.iinfo(np.int32).max)
+        seed = shared_seed(self._rng.randint(np.iinfo(np.int32).max))
         with seeded_torch(seed, self.device_):
             self._train_epochs(self.net_, X, y, 1)
         return self
