@@ -441,6 +441,23 @@ class ConservativeFieldRegressor(RegressorMixin, BaseNeuralEstimator):
         -------
         self : object
             The fitted estimator.
+
+        Examples
+        --------
+        Targets of shape (n_samples, n_features) are a vector field, here ``F(x) = -x``:
+
+        >>> import numpy as np
+        >>> from skscore import ConservativeFieldRegressor
+        >>> X = np.random.RandomState(0).uniform(-1, 1, size=(300, 2))
+        >>> reg = ConservativeFieldRegressor(hidden_layer_sizes=(32, 32), max_epochs=10,
+        ...                                  batch_size=32, lr=1e-2, random_state=0)
+        >>> reg.fit(X, -X).target_type_
+        'field'
+
+        A 1-D target holds samples of a potential, here ``-|x|^2 / 2``:
+
+        >>> reg.fit(X, -0.5 * (X**2).sum(axis=1)).target_type_
+        'potential'
         """
         return self._fit(X, Y)
 
@@ -465,6 +482,29 @@ class ConservativeFieldRegressor(RegressorMixin, BaseNeuralEstimator):
         Y_pred : ndarray of shape (n_samples, n_features) or (n_samples,)
             ``gradient(X)`` after fitting a field, ``potential(X)`` after fitting a
             potential (float64).
+
+        Examples
+        --------
+        Under a rotation-invariant distribution of X (here a standard normal) the rotation
+        ``(-x_2, x_1)`` is orthogonal to every gradient field, so the conservative part of
+        ``-x + (-x_2, x_1)`` is exactly ``-x``:
+
+        >>> import numpy as np
+        >>> from skscore import ConservativeFieldRegressor
+        >>> X = np.random.RandomState(0).normal(size=(300, 2))
+        >>> rotation = np.column_stack([-X[:, 1], X[:, 0]])
+        >>> Y = -X + rotation  # a spiralling sink
+        >>> reg = ConservativeFieldRegressor(hidden_layer_sizes=(32, 32), max_epochs=10,
+        ...                                  batch_size=32, lr=1e-2, random_state=0).fit(X, Y)
+        >>> G = reg.predict(X)
+        >>> G.shape
+        (300, 2)
+        >>> def relative_error(A, B):
+        ...     return np.linalg.norm(A - B) / np.linalg.norm(B)
+        >>> bool(relative_error(G, -X) < 0.5)  # close to the conservative part -x
+        True
+        >>> bool(relative_error(Y - G, rotation) < 0.5)  # what is left is the rotation
+        True
         """
         if self.__sklearn_is_fitted__() and self.target_type_ == "potential":
             return self.potential(X)
@@ -482,6 +522,24 @@ class ConservativeFieldRegressor(RegressorMixin, BaseNeuralEstimator):
         -------
         G : ndarray of shape (n_samples, n_features)
             The field (float64); not a gradient for ``parametrization="untied_ae"``.
+
+        Examples
+        --------
+        Fit samples of the potential ``-|x|^2 / 2`` (full-batch L-BFGS converges in a few
+        epochs) and recover its gradient ``-x``, which was never observed:
+
+        >>> import numpy as np
+        >>> from skscore import ConservativeFieldRegressor
+        >>> X = np.random.RandomState(0).uniform(-1, 1, size=(300, 2))
+        >>> y = -0.5 * (X**2).sum(axis=1)
+        >>> reg = ConservativeFieldRegressor(hidden_layer_sizes=(32, 32), max_epochs=5,
+        ...                                  batch_size=300, optimizer="lbfgs", lr=1.0,
+        ...                                  random_state=0).fit(X, y)
+        >>> reg.predict(X).shape, reg.gradient(X).shape  # predict gives the potential here
+        ((300,), (300, 2))
+        >>> G = reg.gradient(X)
+        >>> bool(np.linalg.norm(G + X) / np.linalg.norm(X) < 0.1)
+        True
         """
         X = self._check_X(X)
         return self._field_numpy(X)
@@ -503,6 +561,27 @@ class ConservativeFieldRegressor(RegressorMixin, BaseNeuralEstimator):
         -------
         phi : ndarray of shape (n_samples,)
             Potential values (float64).
+
+        Examples
+        --------
+        Fit the field ``F(x) = -x``, whose potential is ``-|x|^2 / 2`` up to a constant:
+
+        >>> import numpy as np
+        >>> from skscore import ConservativeFieldRegressor
+        >>> X = np.random.RandomState(0).uniform(-1, 1, size=(300, 2))
+        >>> reg = ConservativeFieldRegressor(hidden_layer_sizes=(32, 32), max_epochs=10,
+        ...                                  batch_size=32, lr=1e-2, random_state=0).fit(X, -X)
+        >>> phi = reg.potential(X)
+        >>> phi.shape
+        (300,)
+
+        The constant is fixed by ``Phi = 0`` at the training mean:
+
+        >>> bool(abs(reg.potential(reg.reference_point_[None])[0]) < 1e-5)
+        True
+        >>> expected = -0.5 * ((X**2).sum(axis=1) - (reg.reference_point_**2).sum())
+        >>> bool(np.linalg.norm(phi - expected) / np.linalg.norm(expected - expected.mean()) < 0.2)
+        True
         """
         X = self._check_X(X)
         if self.parametrization == "untied_ae":
@@ -528,6 +607,32 @@ class ConservativeFieldRegressor(RegressorMixin, BaseNeuralEstimator):
         -------
         J : ndarray of shape (n_samples, n_features, n_features)
             ``J[k, i, j] = dG_i / dx_j`` at row k (float64).
+
+        Examples
+        --------
+        Fit the spiralling sink ``-x + (-x_2, x_1)``, whose Jacobian is ``[[-1, -1], [1, -1]]``,
+        with a gradient field and with an untied auto-encoder:
+
+        >>> import numpy as np
+        >>> from skscore import ConservativeFieldRegressor
+        >>> X = np.random.RandomState(0).normal(size=(300, 2))
+        >>> Y = np.column_stack([-X[:, 0] - X[:, 1], X[:, 0] - X[:, 1]])
+        >>> params = dict(max_epochs=10, batch_size=32, lr=1e-2, random_state=0)
+        >>> reg = ConservativeFieldRegressor(hidden_layer_sizes=(32, 32), **params).fit(X, Y)
+        >>> untied = ConservativeFieldRegressor("untied_ae", hidden_layer_sizes=(32,),
+        ...                                     **params).fit(X, Y)
+
+        The gradient field's Jacobian is the Hessian of its potential: symmetric, about ``-I``
+        (the rotation is not conservative and is left out). The untied auto-encoder learns
+        the rotation too, so its Jacobian has an antisymmetric part:
+
+        >>> J = reg.jacobian(X[:50])
+        >>> J.shape, bool(np.allclose(J, J.transpose(0, 2, 1)))
+        ((50, 2, 2), True)
+        >>> np.round(J.mean(axis=0)).astype(int).tolist()
+        [[-1, 0], [0, -1]]
+        >>> np.round(untied.jacobian(X[:50]).mean(axis=0)).astype(int).tolist()
+        [[-1, -1], [1, -1]]
         """
         X = self._check_X(X)
         field_row = self.net_.module_.field_row
@@ -550,6 +655,28 @@ class ConservativeFieldRegressor(RegressorMixin, BaseNeuralEstimator):
         score : float
             R^2, averaged uniformly over the field's components. A non-conservative field
             scores below 1 even when its conservative part is learned exactly.
+
+        Examples
+        --------
+        Under a rotation-invariant distribution of X (here a standard normal) the rotation
+        ``(-x_2, x_1)`` is orthogonal to every gradient field, so the conservative part of
+        ``-x + (-x_2, x_1)`` is exactly ``-x``:
+
+        >>> import numpy as np
+        >>> from skscore import ConservativeFieldRegressor
+        >>> X = np.random.RandomState(0).normal(size=(300, 2))
+        >>> rotation = np.column_stack([-X[:, 1], X[:, 0]])
+        >>> Y = -X + rotation  # a spiralling sink
+        >>> reg = ConservativeFieldRegressor(hidden_layer_sizes=(32, 32), max_epochs=10,
+        ...                                  batch_size=32, lr=1e-2, random_state=0).fit(X, Y)
+
+        The fit explains its conservative part ``-x`` well, but only about half of ``Y``:
+        the rotation, as large as ``-x``, cannot be learned by a gradient field.
+
+        >>> bool(reg.score(X, -X) > 0.8)
+        True
+        >>> bool(0.4 < reg.score(X, Y) < 0.6)
+        True
         """
         y_pred = self.predict(X)
         y = np.asarray(y)
