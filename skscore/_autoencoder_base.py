@@ -139,6 +139,29 @@ class BaseScoreAutoEncoder(
         -------
         self : object
             The fitted estimator.
+
+        Examples
+        --------
+        >>> from skscore import DenoisingAEScoreEstimator
+        >>> from skscore.datasets import GaussianMixtureDensity
+        >>> density = GaussianMixtureDensity(means=[[0.0, 0.0]], covariances=[[0.25, 0.01]])
+        >>> X = density.sample(500, random_state=0)
+        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32,), max_epochs=10,
+        ...                                 lr=1e-2, random_state=0)
+        >>> dae.fit(X) is dae
+        True
+        >>> dae.n_features_in_, len(dae.history_)  # one history row per epoch
+        (2, 10)
+        >>> losses = dae.history_[:, "train_loss"]
+        >>> bool(losses[-1] < losses[0])
+        True
+        >>> dae.chain_starts_.shape  # training rows kept to start sample() chains
+        (500, 2)
+
+        Each call starts from scratch (use ``partial_fit`` to continue training):
+
+        >>> len(dae.set_params(max_epochs=3).fit(X).history_)
+        3
         """
         return self._fit(X)
 
@@ -157,6 +180,23 @@ class BaseScoreAutoEncoder(
         -------
         self : object
             The estimator.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skscore import DenoisingAEScoreEstimator
+        >>> from skscore.datasets import GaussianMixtureDensity
+        >>> density = GaussianMixtureDensity(means=[[0.0, 0.0]], covariances=[[0.25, 0.01]])
+        >>> X = density.sample(500, random_state=0)
+        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32,), lr=1e-2,
+        ...                                 random_state=0)
+        >>> for chunk in np.array_split(X, 5):  # e.g. data arriving in batches
+        ...     _ = dae.partial_fit(chunk)
+        >>> len(dae.history_)  # one epoch per call; max_epochs is not used
+        5
+        >>> _ = dae.partial_fit(X)  # keeps the weights and the first call's standardisation
+        >>> len(dae.history_)
+        6
         """
         return self._partial_fit(X)
 
@@ -187,6 +227,24 @@ class BaseScoreAutoEncoder(
         -------
         R : ndarray of shape (n_samples, n_features)
             ``r(X) = X + sigma * u(X)`` in data units.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skscore import DenoisingAEScoreEstimator
+        >>> from skscore.datasets import GaussianMixtureDensity
+        >>> density = GaussianMixtureDensity(means=[[0.0, 0.0]], covariances=[[0.25, 0.01]])
+        >>> X = density.sample(500, random_state=0)  # a thin ridge along the first axis
+        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32,), max_epochs=10,
+        ...                                 lr=1e-2, random_state=0).fit(X)
+        >>> X_off = np.array([[-0.5, 0.2], [0.0, 0.25], [0.5, -0.2]])  # beside the ridge y = 0
+        >>> R = dae.reconstruct(X_off)
+        >>> R.shape
+        (3, 2)
+        >>> bool(np.all(np.abs(R[:, 1]) < np.abs(X_off[:, 1])))  # denoised toward the ridge
+        True
+        >>> np.allclose(R, X_off + dae.sigma**2 * dae.grad_log_density(X_off))
+        True
         """
         X = self._check_X(X)
         R = self._apply_batched(lambda x: x + self.sigma * self.net_.module_(x), X)
@@ -204,6 +262,29 @@ class BaseScoreAutoEncoder(
         -------
         S : ndarray of shape (n_samples, n_features)
             Estimated gradient of the log-density at each row.
+
+        Examples
+        --------
+        >>> from skscore import DenoisingAEScoreEstimator
+        >>> from skscore.datasets import GaussianMixtureDensity
+        >>> density = GaussianMixtureDensity(means=[[0.0, 0.0]], covariances=[[0.25, 0.01]])
+        >>> X = density.sample(500, random_state=0)  # a thin ridge along the first axis
+        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32,), max_epochs=10,
+        ...                                 lr=1e-2, random_state=0).fit(X)
+        >>> X_test = density.sample(200, random_state=1)
+        >>> S = dae.grad_log_density(X_test)
+        >>> S.shape
+        (200, 2)
+
+        A DAE estimates the score of the data density smoothed by ``N(0, sigma^2 I)``
+        (Tweedie's formula). Relative Fisher divergence (0 is exact, 1 as bad as a zero field)
+        to that exact score, and to the score of the unsmoothed density:
+
+        >>> from skscore.metrics import fisher_divergence
+        >>> to_smoothed = fisher_divergence(density.smoothed(dae.sigma).score(X_test), S)
+        >>> to_unsmoothed = fisher_divergence(density.score(X_test), S)
+        >>> bool(to_smoothed < 0.2), bool(to_unsmoothed > 0.4)
+        (True, True)
         """
         X = self._check_X(X)
         return self._as_output(self._score_numpy(X), X)
@@ -220,6 +301,35 @@ class BaseScoreAutoEncoder(
         -------
         H : ndarray of shape (n_samples, n_features, n_features)
             Jacobian of the score estimate at each row.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skscore import DenoisingAEScoreEstimator
+        >>> from skscore.datasets import GaussianMixtureDensity
+        >>> density = GaussianMixtureDensity(means=[[0.0, 0.0]], covariances=[[0.25, 0.01]])
+        >>> X = density.sample(500, random_state=0)  # a thin ridge along the first axis
+        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32,), max_epochs=10,
+        ...                                 lr=1e-2, random_state=0).fit(X)
+        >>> H = dae.hessian_log_density(X[:50])
+        >>> H.shape
+        (50, 2, 2)
+
+        ``H[i, j, k]`` is the derivative of score component j along feature k at row i:
+
+        >>> h = 1e-5
+        >>> dS_dx0 = (dae.grad_log_density(X[:50] + [h, 0.0])
+        ...           - dae.grad_log_density(X[:50] - [h, 0.0])) / (2 * h)
+        >>> np.allclose(H[:, :, 0], dS_dx0, atol=1e-4)
+        True
+
+        The smoothed Gaussian has the constant Hessian ``-inv(covariance)``:
+
+        >>> exact = -np.linalg.inv(density.smoothed(dae.sigma).covariances[0])
+        >>> print(np.diag(exact).round(1))
+        [ -3.4 -20. ]
+        >>> bool(np.all(np.abs(np.diag(H.mean(axis=0)) / np.diag(exact) - 1) < 0.5))
+        True
         """
         X = self._check_X(X)
         H = self._apply_batched(lambda x: jacobian_of_rows(self._score_tensor, x), X)
@@ -241,6 +351,24 @@ class BaseScoreAutoEncoder(
         -------
         M : ndarray of shape (n_samples, n_features)
             Estimated local means.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skscore import DenoisingAEScoreEstimator
+        >>> from skscore.datasets import GaussianMixtureDensity
+        >>> density = GaussianMixtureDensity(means=[[0.0, 0.0]], covariances=[[0.25, 0.01]])
+        >>> X = density.sample(500, random_state=0)  # a thin ridge along the first axis
+        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32,), max_epochs=10,
+        ...                                 lr=1e-2, random_state=0).fit(X)
+        >>> X_off = np.array([[-0.5, 0.2], [0.0, 0.25], [0.5, -0.2]])  # beside the ridge y = 0
+        >>> M = dae.local_mean(X_off, radius=0.2)
+        >>> M.shape
+        (3, 2)
+        >>> bool(np.all(np.abs(M[:, 1]) < np.abs(X_off[:, 1])))  # moved toward the data
+        True
+        >>> np.allclose(M, X_off + 0.2**2 / (2 + 2) * dae.grad_log_density(X_off))
+        True
         """
         if not isinstance(radius, numbers.Real) or not radius > 0:
             raise ValueError(f"radius must be a positive number, got {radius!r}")
@@ -265,6 +393,32 @@ class BaseScoreAutoEncoder(
         -------
         dE : ndarray of shape (n_samples,)
             Energy differences.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skscore import DenoisingAEScoreEstimator
+        >>> from skscore.datasets import GaussianMixtureDensity
+        >>> density = GaussianMixtureDensity(means=[[0.0, 0.0]], covariances=[[0.25, 0.01]])
+        >>> X = density.sample(500, random_state=0)  # a thin ridge along the first axis
+        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32,), max_epochs=10,
+        ...                                 lr=1e-2, random_state=0).fit(X)
+        >>> X_from = density.sample(100, random_state=1)
+        >>> X_to = density.sample(100, random_state=2)
+        >>> dE = dae.energy_difference(X_from, X_to)
+        >>> dE.shape
+        (100,)
+        >>> np.allclose(dae.energy_difference(X_to, X_from), -dE)  # E(a -> b) = -E(b -> a)
+        True
+
+        Against the exact energy ``-log p_sigma`` of the smoothed density the DAE estimates:
+
+        >>> p_sigma = density.smoothed(dae.sigma)
+        >>> exact = p_sigma.log_prob(X_from) - p_sigma.log_prob(X_to)
+        >>> bool(np.corrcoef(dE, exact)[0, 1] > 0.9)
+        True
+        >>> bool(dae.energy_difference([[0.0, 0.0]], [[0.0, 0.3]])[0] > 0.5)  # leave the ridge
+        True
         """
         X_from = self._check_X(X_from)
         X_to = self._check_X(X_to)
@@ -293,6 +447,31 @@ class BaseScoreAutoEncoder(
         -------
         log_density : ndarray of shape (n_samples,)
             Log-density relative to the training mean (float64).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skscore import DenoisingAEScoreEstimator
+        >>> from skscore.datasets import GaussianMixtureDensity
+        >>> density = GaussianMixtureDensity(means=[[0.0, 0.0]], covariances=[[0.25, 0.01]])
+        >>> X = density.sample(500, random_state=0)  # a thin ridge along the first axis
+        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32,), max_epochs=10,
+        ...                                 lr=1e-2, random_state=0).fit(X)
+        >>> log_p = dae.score_samples([[0.0, 0.0], [0.5, 0.0], [0.0, 0.5]])
+        >>> log_p.shape
+        (3,)
+        >>> bool(log_p[0] > log_p[1] > log_p[2])  # centre, along the ridge, off the ridge
+        True
+        >>> X_test = density.sample(200, random_state=1)
+        >>> exact = density.smoothed(dae.sigma).log_prob(X_test)
+        >>> bool(np.corrcoef(dae.score_samples(X_test), exact)[0, 1] > 0.9)
+        True
+
+        Novelty detection: flag points less likely than 99% of the training data.
+
+        >>> threshold = np.percentile(dae.score_samples(X), 1)
+        >>> dae.score_samples([[0.0, 0.05], [0.0, 1.0]]) < threshold
+        array([False,  True])
         """
         X = np.asarray(self._check_X(X), dtype=np.float64)
         if self.tied_weights:
@@ -325,6 +504,24 @@ class BaseScoreAutoEncoder(
         -------
         score : float
             Mean negative Hyvärinen loss.
+
+        Examples
+        --------
+        >>> from sklearn.model_selection import GridSearchCV
+        >>> from skscore import DenoisingAEScoreEstimator
+        >>> from skscore.datasets import GaussianMixtureDensity
+        >>> density = GaussianMixtureDensity(means=[[0.0, 0.0]], covariances=[[0.25, 0.01]])
+        >>> X = density.sample(500, random_state=0)
+        >>> dae = DenoisingAEScoreEstimator(hidden_layer_sizes=(32,), max_epochs=10, lr=1e-2,
+        ...                                 random_state=0)
+        >>> search = GridSearchCV(dae, {"sigma": [0.05, 0.2, 1.0]}, cv=3).fit(X)
+        >>> search.best_params_  # more noise blurs the thin ridge
+        {'sigma': 0.05}
+        >>> search.cv_results_["rank_test_score"].tolist()
+        [1, 2, 3]
+        >>> X_test = density.sample(200, random_state=1)
+        >>> isinstance(search.best_estimator_.score(X_test), float)
+        True
         """
         X = self._check_X(X)
         if X.shape[1] <= EXACT_TRACE_MAX_FEATURES:
@@ -357,6 +554,22 @@ class BaseScoreAutoEncoder(
         -------
         codes : ndarray of shape (n_samples, min(hidden_layer_sizes))
             Hidden representation (dtype of X).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skscore import DenoisingAEScoreEstimator
+        >>> from skscore.datasets import make_spiral
+        >>> X = make_spiral(200, noise=0.01, random_state=0)
+        >>> dae = DenoisingAEScoreEstimator(sigma=0.05, hidden_layer_sizes=(16, 4, 16),
+        ...                                 max_epochs=2, random_state=0).fit(X)
+        >>> codes = dae.transform(X[:5])
+        >>> codes.shape  # the 4-unit bottleneck
+        (5, 4)
+        >>> bool(np.all(np.abs(codes) <= 1))  # tanh units
+        True
+        >>> dae.get_feature_names_out()[:2].tolist()  # output names, e.g. for pandas output
+        ['denoisingaescoreestimator0', 'denoisingaescoreestimator1']
         """
         X = self._check_X(X)
         return self._as_output(self._apply_batched(self.net_.module_.encode, X), X)
@@ -409,6 +622,32 @@ class BaseScoreAutoEncoder(
             Final chain states.
         acceptance : float
             Only if ``return_acceptance``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skscore import DenoisingAEScoreEstimator
+        >>> from skscore.datasets import GaussianMixtureDensity
+        >>> density = GaussianMixtureDensity(means=[[0.0, 0.0]], covariances=[[0.25, 0.01]])
+        >>> X = density.sample(500, random_state=0)  # a thin ridge along the first axis
+        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32,), max_epochs=10,
+        ...                                 lr=1e-2, random_state=0).fit(X)
+        >>> X_new, acceptance = dae.sample(100, n_steps=50, burn_in=50, random_state=0,
+        ...                                return_acceptance=True)
+        >>> X_new.shape
+        (100, 2)
+        >>> bool(0.2 < acceptance < 0.4)  # burn-in tunes the step toward 0.3 for "mh"
+        True
+        >>> bool(X_new[:, 1].std() < X_new[:, 0].std())  # the samples follow the ridge
+        True
+
+        Chains started away from the data (``X_init``) move onto it:
+
+        >>> X_init = np.tile([0.0, 1.0], (100, 1))
+        >>> X_new = dae.sample(100, method="mala", n_steps=50, burn_in=50, X_init=X_init,
+        ...                    random_state=0)
+        >>> bool(np.abs(X_new[:, 1]).mean() < 0.5)
+        True
         """
         check_is_fitted(self)
         if method not in _SAMPLERS:

@@ -223,12 +223,54 @@ class BaseNeuralEstimator(BaseEstimator):
 
     @property
     def module_(self):
-        """The trained torch module (``net_.module_``)."""
+        """The trained torch module (``net_.module_``).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import torch
+        >>> from skscore import DenoisingAEScoreEstimator
+        >>> from skscore.datasets import make_spiral
+        >>> X = make_spiral(200, noise=0.01, random_state=0)
+        >>> dae = DenoisingAEScoreEstimator(sigma=0.05, hidden_layer_sizes=(32,), max_epochs=2,
+        ...                                 random_state=0).fit(X)
+        >>> dae.module_ is dae.net_.module_
+        True
+        >>> isinstance(dae.module_, torch.nn.Module)
+        True
+        >>> next(dae.module_.parameters()).dtype  # switched to float64 for inference
+        torch.float64
+
+        Called directly it maps a tensor to the displacement ``u(x) = (r(x) - x) / sigma``:
+
+        >>> x = torch.tensor(X[:3])
+        >>> with torch.no_grad():
+        ...     u = dae.module_(x).numpy()
+        >>> np.allclose(X[:3] + dae.sigma * u, dae.reconstruct(X[:3]))
+        True
+        """
         return self.net_.module_
 
     @property
     def history_(self):
-        """The skorch training history (``net_.history``)."""
+        """The skorch training history (``net_.history``).
+
+        Examples
+        --------
+        >>> from skscore import DenoisingAEScoreEstimator
+        >>> from skscore.datasets import GaussianMixtureDensity
+        >>> density = GaussianMixtureDensity(means=[[0.0, 0.0]], covariances=[[0.25, 0.01]])
+        >>> X = density.sample(500, random_state=0)
+        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32,), max_epochs=5,
+        ...                                 lr=1e-2, random_state=0).fit(X)
+        >>> len(dae.history_)  # one row per epoch
+        5
+        >>> dae.history_[-1, "epoch"]
+        5
+        >>> losses = dae.history_[:, "train_loss"]  # mean training loss of each epoch
+        >>> len(losses), bool(losses[-1] < losses[0])
+        (5, True)
+        """
         return self.net_.history
 
     def __setstate__(self, state):

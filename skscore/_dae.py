@@ -15,6 +15,40 @@ class DenoisingLoss(nn.Module):
     """
 
     def forward(self, module, X):
+        """Loss on a batch, with one fresh noise draw per row.
+
+        Parameters
+        ----------
+        module : torch.nn.Module
+            Maps a batch to the displacement ``u(x) = (r(x) - x) / sigma``; ``module.sigma`` is
+            the noise level (a ``ReconstructionField``).
+        X : torch.Tensor of shape (n_samples, n_features)
+            Clean batch.
+
+        Returns
+        -------
+        loss : torch.Tensor
+            Scalar ``mean ||u(X + sigma eps) + eps||^2``, ``eps`` drawn from torch's global RNG.
+
+        Examples
+        --------
+        The zero field (an untrained residual network) scores ``E ||eps||^2 = n_features``;
+        training brings the loss toward its minimum, about 1.06 for this Gaussian at sigma=0.2:
+
+        >>> import torch
+        >>> from skscore import DenoisingAEScoreEstimator
+        >>> from skscore._dae import DenoisingLoss
+        >>> from skscore.datasets import GaussianMixtureDensity
+        >>> density = GaussianMixtureDensity(means=[[0.0, 0.0]], covariances=[[0.25, 0.01]])
+        >>> X = density.sample(500, random_state=0)
+        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32,), max_epochs=10,
+        ...                                 lr=1e-2, random_state=0).fit(X)
+        >>> with torch.random.fork_rng(devices=[]):
+        ...     _ = torch.manual_seed(0)
+        ...     loss = DenoisingLoss()(dae.module_, torch.tensor(X))
+        >>> loss.shape, bool(loss < 1.5)
+        (torch.Size([]), True)
+        """
         eps = torch.randn_like(X)
         u = module(X + module.sigma * eps)
         return ((u + eps) ** 2).sum(dim=1).mean()

@@ -24,6 +24,43 @@ class ContractiveLoss(nn.Module):
         self.n_projections = n_projections
 
     def forward(self, module, X):
+        """Loss on a batch, ``mean(||u||^2 + 2 sigma tr(du/dx) + sigma^2 ||du/dx||_F^2)``.
+
+        Parameters
+        ----------
+        module : torch.nn.Module
+            Maps a batch to the displacement ``u(x) = (r(x) - x) / sigma``; ``module.sigma`` is
+            the penalty length (a ``ReconstructionField``).
+        X : torch.Tensor of shape (n_samples, n_features)
+            Batch.
+
+        Returns
+        -------
+        loss : torch.Tensor
+            Scalar, differentiable in the module's parameters (the Jacobian terms keep their
+            graph); with "hutchinson" an unbiased random estimate.
+
+        Examples
+        --------
+        With ``u = sigma * s``, ``s`` the score estimate, the exact loss is ``sigma^2`` times
+        twice the Hyvärinen loss (minus :meth:`RCAE.score`) plus the Jacobian penalty:
+
+        >>> import numpy as np
+        >>> import torch
+        >>> from skscore import RCAE
+        >>> from skscore._rcae import ContractiveLoss
+        >>> from skscore.datasets import GaussianMixtureDensity
+        >>> density = GaussianMixtureDensity(means=[[0.0, 0.0]], covariances=[[0.25, 0.01]])
+        >>> X = density.sample(200, random_state=0)
+        >>> rcae = RCAE(sigma=0.05, hidden_layer_sizes=(32,), max_epochs=10, lr=1e-2,
+        ...             random_state=0).fit(X)
+        >>> loss = ContractiveLoss("exact")(rcae.module_, torch.tensor(X)).item()
+        >>> penalty = rcae.sigma**2 * np.mean(np.sum(rcae.hessian_log_density(X) ** 2, (1, 2)))
+        >>> bool(np.isclose(loss / rcae.sigma**2, -2 * rcae.score(X) + penalty))
+        True
+        >>> bool(loss < 0)  # the zero field (untrained residual network) scores 0
+        True
+        """
         n_projections = None if self.jacobian_penalty == "exact" else self.n_projections
         u, trace, frobenius = jacobian_trace_and_frobenius(
             module, X, n_projections, create_graph=True
