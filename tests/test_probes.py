@@ -345,8 +345,10 @@ def test_set_output_pandas(blobs):
     pd = pytest.importorskip("pandas")
     X, y = blobs
     probes = LinearProbeTransformer(MLP_FACTORY, random_state=0).set_output(transform="pandas")
-    df = probes.fit(pd.DataFrame(X, columns=list("abcd")), y).transform(X)
+    frame = pd.DataFrame(X, columns=list("abcd"))
+    df = probes.fit(frame, y).transform(frame)
     assert list(df.columns) == list(probes.get_feature_names_out())
+    assert probes.feature_names_in_.tolist() == list("abcd")
 
 
 def test_image_input_and_float32(images):
