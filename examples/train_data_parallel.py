@@ -42,12 +42,12 @@ def start_process_group():
     return dist.get_rank(), "cpu"
 
 
-def main(n_samples, epochs, output):
+def main(n_samples, epochs, batch_size, output):
     rank, device = start_process_group()
     density = spiral_density(width=0.02)
     X = density.sample(n_samples, random_state=0)  # every process holds the full data set
     dae = DenoisingAEScoreEstimator(
-        sigma=0.03, batch_size=256, max_epochs=epochs, device=device, random_state=0
+        sigma=0.03, batch_size=batch_size, max_epochs=epochs, device=device, random_state=0
     )
     start = time.perf_counter()
     dae.fit(X)
@@ -72,6 +72,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--n-samples", type=int, default=20_000)
     parser.add_argument("--epochs", type=int, default=50)
+    parser.add_argument("--batch-size", type=int, default=256, help="global mini-batch size")
     parser.add_argument("--output", default="dae-data-parallel.pkl")
     args = parser.parse_args()
-    main(args.n_samples, args.epochs, args.output)
+    main(args.n_samples, args.epochs, args.batch_size, args.output)
