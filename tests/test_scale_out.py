@@ -1,4 +1,5 @@
-"""Scale-out paths: GridSearchCV on a Dask cluster, and every estimator on CUDA when present."""
+"""Scale-out paths: GridSearchCV on a Dask cluster, and every estimator on CUDA when present
+(tests marked ``gpu``; their CPU variants run everywhere)."""
 
 import pickle
 
@@ -7,8 +8,15 @@ import pytest
 import torch
 from sklearn.model_selection import GridSearchCV
 
-from skscore import RCAE, DenoisingAEScoreEstimator
-from skscore.datasets import GaussianMixtureDensity
+from skscore import (
+    RCAE,
+    ConservativeFieldRegressor,
+    DenoisingAEScoreEstimator,
+    GSNSampler,
+    LinearProbeTransformer,
+)
+from skscore._nn import make_mlp
+from skscore.datasets import GaussianMixtureDensity, load_binary_digits
 
 FAST = dict(hidden_layer_sizes=(16,), max_epochs=5, random_state=0)
 
@@ -60,6 +68,52 @@ def test_estimators_train_and_sample_on_cuda(estimator_class, X):
     cpu = estimator_class(device="cpu", **FAST).fit(X)
     # same seed, same data: CPU and GPU agree to float32 training accuracy
     assert np.abs(S - cpu.grad_log_density(X)).max() < 1e-2 * np.abs(S).max()
+
+
+# the CPU variants run everywhere and keep the CUDA variants' code honest
+DEVICES = ["cpu", pytest.param("cuda", marks=[pytest.mark.gpu, cuda])]
+
+
+def _on_device(estimator, device):
+    parameters = [p for _, p in estimator.module_.named_parameters()]
+    return all(p.device.type == device for p in parameters)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_gsn_trains_samples_and_imputes_on_the_device(device):
+    X = load_binary_digits(return_X_y=True)[0][:200]
+    gsn = GSNSampler(hidden_layer_sizes=(32,), max_epochs=3, device=device, random_state=0)
+    gsn.fit(X)
+    assert _on_device(gsn, device)
+    samples = gsn.sample(4, burn_in=2, random_state=0)
+    assert samples.shape == (4, 64) and set(np.unique(samples)) <= {0.0, 1.0}
+    X_missing = X[:5].copy()
+    X_missing[:, :20] = np.nan
+    filled = gsn.impute(X_missing, n_steps=4, random_state=0)
+    assert not np.isnan(filled).any() and np.array_equal(filled[:, 20:], X[:5, 20:])
+    assert np.isfinite(gsn.score_samples(X[:5])).all()
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_field_regressor_on_the_device_matches_the_cpu(device, X):
+    params = dict(hidden_layer_sizes=(16,), max_epochs=5, random_state=0)
+    field = ConservativeFieldRegressor(device=device, **params).fit(X, -X)
+    assert _on_device(field, device)
+    cpu = ConservativeFieldRegressor(device="cpu", **params).fit(X, -X)
+    G = field.predict(X)
+    np.testing.assert_allclose(G, cpu.predict(X), atol=1e-3 * np.abs(G).max())
+    assert np.isfinite(field.potential(X)).all()
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_probes_run_the_model_on_the_device(device, X):
+    y = (X[:, 0] > 0).astype(int)
+    model = make_mlp(2, (8, 8), 2, "tanh")
+    probes = LinearProbeTransformer(model, device=device, random_state=0).fit(X, y)
+    assert next(probes.model_.parameters()).device.type == device
+    cpu = LinearProbeTransformer(model, device="cpu", random_state=0).fit(X, y)
+    np.testing.assert_allclose(probes.transform(X), cpu.transform(X), rtol=1e-4, atol=1e-5)
+    assert list(probes.score_layers(X, y)) == probes.layer_names_
 
 
 @pytest.mark.gpu
