@@ -48,8 +48,8 @@ def rank_rows(rows, rank, world_size):
 @contextmanager
 def rank_local_rng(device, rank):
     """Inside the block torch's RNG is seeded differently on each process (independent noise);
-    afterwards the shared state is as before, so shuffling orders stay in step (and equal to a
-    single process's)."""
+    afterwards the shared state is as before the block, so the processes' shuffling orders stay
+    in step. (With a noise-free objective they are also a single process's orders.)"""
     devices = []
     if device.type == "cuda":
         devices = [device.index if device.index is not None else torch.cuda.current_device()]
