@@ -15,7 +15,7 @@ not depend on how rows are batched (notes/check-estimator-pitfalls.md, P6).
 
 import copy
 import numbers
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 import numpy as np
 import torch
@@ -89,18 +89,12 @@ class TensorBatchIterator:
     def __iter__(self):
         n = len(self.X)
         order = torch.randperm(n, device=self.X.device) if self.shuffle else torch.arange(n)
-        batches = (order[start : start + self.batch_size] for start in range(0, n, self.batch_size))
-        if self.world_size == 1:
-            yield from (self._rows(rows) for rows in batches)
-            return
-        with rank_local_rng(self.X.device, self.rank):
-            for rows in batches:
-                rows = rank_rows(rows, self.rank, self.world_size)
+        distributed = self.world_size > 1
+        with rank_local_rng(self.X.device, self.rank) if distributed else nullcontext():
+            for start in range(0, n, self.batch_size):
+                rows = rank_rows(order[start : start + self.batch_size], self.rank, self.world_size)
                 if len(rows):
-                    yield self._rows(rows)
-
-    def _rows(self, rows):
-        return self.X[rows], (None if self.y is None else self.y[rows])
+                    yield self.X[rows], (None if self.y is None else self.y[rows])
 
 
 class ObjectiveNet(NeuralNet):
