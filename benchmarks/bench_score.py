@@ -198,7 +198,7 @@ def evaluate(est, sigma, density, X_valid, X_test, s_true, fit_s, **extra):
     return {
         "sigma": sigma,
         "valid": est.score(X_valid),
-        "smoothed": fisher_divergence(density.smoothed(sigma).score(X_test), S),
+        "smoothed": fisher_divergence(density.smoothed(sigma).grad_log_density(X_test), S),
         "true": fisher_divergence(s_true, S),
         "fit_s": fit_s,
         **extra,
@@ -225,7 +225,7 @@ def bench_dataset(name, cfg, seed=0):
     X_train = density.sample(cfg["n_train"], random_state=rng)
     X_valid = density.sample(cfg["n_valid"], random_state=rng)
     X_test = density.sample(cfg["n_test"], random_state=rng)
-    s_true = density.score(X_test)
+    s_true = density.grad_log_density(X_test)
     out = {"label": label, "d": density.n_features, "sigma_rows": []}
 
     # DAE: one fit per sigma of a small grid; sigma chosen by the estimator's own score
@@ -243,7 +243,7 @@ def bench_dataset(name, cfg, seed=0):
         row = {
             "sigma": sigma,
             "valid": valid_score,
-            "smoothed": fisher_divergence(density.smoothed(sigma).score(X_test), S),
+            "smoothed": fisher_divergence(density.smoothed(sigma).grad_log_density(X_test), S),
             "true": fisher_divergence(s_true, S),
             "fit_s": fit_s,
         }
@@ -303,7 +303,7 @@ def bench_dataset(name, cfg, seed=0):
     out["kde"] = {
         "h": h,
         "edge": kde_edge,
-        "true": fisher_divergence(s_true, kde_mixture.score(X_test)),
+        "true": fisher_divergence(s_true, kde_mixture.grad_log_density(X_test)),
         "fit_s": time.perf_counter() - t0,
     }
     log(f"  {name} KDE: {out['kde']}")
@@ -312,7 +312,7 @@ def bench_dataset(name, cfg, seed=0):
     out["gmm"] = {
         "k": k,
         "range": gmm_range[cfg["gmm_slice"]],
-        "true": fisher_divergence(s_true, gm_mixture.score(X_test)),
+        "true": fisher_divergence(s_true, gm_mixture.grad_log_density(X_test)),
         "fit_s": time.perf_counter() - t0,
     }
     log(f"  {name} GMM: {out['gmm']}")

@@ -45,11 +45,11 @@ def hyvarinen(est, X_fold, y=None):
 
 
 def neg_fisher_p(est, X_fold, y=None):
-    return -fisher_divergence(density.score(X_fold), est.grad_log_density(X_fold))
+    return -fisher_divergence(density.grad_log_density(X_fold), est.grad_log_density(X_fold))
 
 
 def neg_fisher_p_sigma(est, X_fold, y=None):
-    target = density.smoothed(est.sigma).score(X_fold)
+    target = density.smoothed(est.sigma).grad_log_density(X_fold)
     return -fisher_divergence(target, est.grad_log_density(X_fold))
 
 

@@ -44,8 +44,8 @@ dae = DenoisingAEScoreEstimator(
 S = dae.grad_log_density(X_test)
 print(
     f"DAE sigma={SIGMA}: relative Fisher divergence vs the score of p_sigma "
-    f"{fisher_divergence(density.smoothed(SIGMA).score(X_test), S):.3f}, "
-    f"vs the score of p {fisher_divergence(density.score(X_test), S):.3f}"
+    f"{fisher_divergence(density.smoothed(SIGMA).grad_log_density(X_test), S):.3f}, "
+    f"vs the score of p {fisher_divergence(density.grad_log_density(X_test), S):.3f}"
 )
 
 # %%

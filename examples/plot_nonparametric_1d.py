@@ -22,7 +22,7 @@ from skscore.nonparametric import (
 density = example_density_1d()
 x = np.linspace(-1.5, 1.5, 1000)
 p = np.exp(density.log_prob(x[:, None]))
-true_score = density.score(x[:, None])[:, 0]
+true_score = density.grad_log_density(x[:, None])[:, 0]
 weights = p / p.sum()
 
 fig, axes = plt.subplots(2, 3, figsize=(13, 7))

@@ -40,8 +40,8 @@ dae = DenoisingAEScoreEstimator(sigma=SIGMA, max_epochs=60, random_state=0).fit(
 # How close is the learned score to the exact one?
 # ------------------------------------------------
 S = dae.grad_log_density(X_test)
-rel_smoothed = fisher_divergence(density.smoothed(SIGMA).score(X_test), S)
-rel_true = fisher_divergence(density.score(X_test), S)
+rel_smoothed = fisher_divergence(density.smoothed(SIGMA).grad_log_density(X_test), S)
+rel_true = fisher_divergence(density.grad_log_density(X_test), S)
 print(f"DAE sigma={SIGMA}: relative Fisher divergence on {len(X_test)} held-out points")
 print(f"  vs the score of p_sigma (what a DAE estimates): {rel_smoothed:.3f}")
 print(f"  vs the score of p itself (smoothing bias added): {rel_true:.3f}")
@@ -60,7 +60,7 @@ def displacement(Z):
 
 
 def exact_displacement(Z):
-    return SIGMA**2 * density.smoothed(SIGMA).score(Z)
+    return SIGMA**2 * density.smoothed(SIGMA).grad_log_density(Z)
 
 
 t_mid = np.linspace(3.0, 12.0 - 2 * np.pi, 200)

@@ -55,7 +55,7 @@ def main(n_samples, epochs, batch_size, output):
     if rank == 0:
         X_test = density.sample(2000, random_state=1)
         error = fisher_divergence(
-            density.smoothed(0.03).score(X_test), dae.grad_log_density(X_test)
+            density.smoothed(0.03).grad_log_density(X_test), dae.grad_log_density(X_test)
         )
         n_processes = dist.get_world_size() if dist.is_initialized() else 1
         print(

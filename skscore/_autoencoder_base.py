@@ -7,6 +7,7 @@ the training objective, so everything here is shared.
 """
 
 import numbers
+import warnings
 
 import numpy as np
 import torch
@@ -21,17 +22,19 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from . import sampling
+from ._autodiff import jacobian_of_rows, jacobian_trace_and_frobenius
 from ._base import BaseNeuralEstimator
 from ._nn import ANTIDERIVATIVES, ReconstructionField
+from ._validation import check_arguments
 
 #: Gauss–Legendre nodes used by ``score_samples`` for the path integral from the training mean.
 SCORE_SAMPLES_PATH_POINTS = 32
+#: Largest number of quadrature nodes a path integral may use.
+MAX_PATH_POINTS = 1000
 #: Above this dimension ``score`` estimates the Jacobian trace with Hutchinson projections.
 EXACT_TRACE_MAX_FEATURES = 64
 HUTCHINSON_PROJECTIONS = 16
 HUTCHINSON_SEED = 0
-#: Rows per forward pass for first-order maps (MCMC evaluates chains x path points at once).
-SCORE_CHUNK_ROWS = 16384
 #: Number of training rows kept to start sampling chains from.
 MAX_STORED_CHAIN_STARTS = 1000
 
@@ -41,42 +44,17 @@ _SAMPLERS = {
     "langevin": sampling.langevin,
 }
 
-
-def jacobian_of_rows(fn, X):
-    """Jacobians ``d fn(x) / dx`` of a row-wise map, shape (n, d_out, d_in)."""
-    return torch.func.vmap(torch.func.jacrev(fn))(X)
-
-
-def _probe_vectors(X, n_projections, generator):
-    n, d = X.shape
-    if n_projections is None:
-        return torch.eye(d, dtype=X.dtype, device=X.device).unsqueeze(1).expand(d, n, d)
-    signs = torch.randint(0, 2, (n_projections, n, d), generator=generator, device=X.device)
-    return 2 * signs.to(X.dtype) - 1
-
-
-def jacobian_trace_and_frobenius(fn, X, n_projections=None, *, generator=None, create_graph=False):
-    """``fn(X)``, ``tr(J)`` and ``||J||_F^2`` per row, J the Jacobian of a row-wise map.
-
-    From products ``v^T J``: with the d basis vectors (``n_projections=None``) exactly, with
-    ``n_projections`` Rademacher vectors unbiased (Hutchinson: ``E[v^T J v] = tr J``,
-    ``E||J^T v||^2 = ||J||_F^2``).
-    """
-    probes = _probe_vectors(X, n_projections, generator)
-    with torch.enable_grad():
-        X = X.detach().requires_grad_(True)
-        out = fn(X)
-        if len(probes) == 1:  # one plain backward is cheaper than a vmapped one
-            (vjp,) = torch.autograd.grad(out, X, probes[0], create_graph=create_graph)
-            vjps = vjp.unsqueeze(0)
-        else:
-            (vjps,) = torch.autograd.grad(
-                out, X, probes, is_grads_batched=True, create_graph=create_graph
-            )
-    reduce = torch.sum if n_projections is None else torch.mean
-    trace = reduce((vjps * probes).sum(-1), dim=0)
-    frobenius = reduce((vjps**2).sum(-1), dim=0)
-    return out, trace, frobenius
+_SAMPLE_CONSTRAINTS = {
+    "n_samples": [Interval(numbers.Integral, 1, None, closed="left")],
+    "method": [StrOptions(set(_SAMPLERS))],
+    "n_steps": [Interval(numbers.Integral, 1, None, closed="left")],
+    "burn_in": [Interval(numbers.Integral, 0, None, closed="left")],
+    "step_size": [StrOptions({"auto"}), Interval(numbers.Real, 0, None, closed="neither")],
+    "n_path_points": [Interval(numbers.Integral, 1, MAX_PATH_POINTS, closed="both")],
+    "X_init": ["array-like", None],
+    "random_state": ["random_state"],
+    "return_acceptance": ["boolean"],
+}
 
 
 class BaseScoreAutoEncoder(
@@ -87,9 +65,11 @@ class BaseScoreAutoEncoder(
     _parameter_constraints = {
         **BaseNeuralEstimator._parameter_constraints,
         "sigma": [Interval(numbers.Real, 0, None, closed="neither")],
-        "parametrization": [StrOptions({"residual", "autoencoder"})],
+        "parametrization": [StrOptions({"residual", "autoencoder", "energy"})],
     }
     _module_class = ReconstructionField
+    _field_methods = ("grad_log_density", "hessian_log_density", "score_samples")
+    _divergence_remedy = "lower `lr`, increase `sigma`, or keep `standardize=True`"
     tied_weights = False
 
     def __sklearn_tags__(self):
@@ -204,15 +184,19 @@ class BaseScoreAutoEncoder(
     def _score_tensor(self, x):
         return self.net_.module_(x) / self.sigma
 
-    def _check_X(self, X):
-        check_is_fitted(self)
-        return self._validate_X(X, reset=False)
+    def _score_row(self, x):
+        """The score at one row, composable with ``torch.func`` (Jacobians)."""
+        return self.net_.module_.field_row(x) / self.sigma
 
     def _as_output(self, values, X):
         return values.astype(X.dtype, copy=False)
 
     def _score_numpy(self, X):
-        return self._apply_batched(self._score_tensor, X, batch_size=SCORE_CHUNK_ROWS)
+        return self._apply_batched(self._score_tensor, X, what="the score")
+
+    def _jacobian_cost(self):
+        """Floats one row of a batched Jacobian keeps alive (d backward passes)."""
+        return self.n_features_in_ * (self._activation_cost() + self.n_features_in_)
 
     # -- public API ------------------------------------------------------------------------
     def reconstruct(self, X):
@@ -281,8 +265,8 @@ class BaseScoreAutoEncoder(
         to that exact score, and to the score of the unsmoothed density:
 
         >>> from skscore.metrics import fisher_divergence
-        >>> to_smoothed = fisher_divergence(density.smoothed(dae.sigma).score(X_test), S)
-        >>> to_unsmoothed = fisher_divergence(density.score(X_test), S)
+        >>> to_smoothed = fisher_divergence(density.smoothed(dae.sigma).grad_log_density(X_test), S)
+        >>> to_unsmoothed = fisher_divergence(density.grad_log_density(X_test), S)
         >>> bool(to_smoothed < 0.2), bool(to_unsmoothed > 0.4)
         (True, True)
         """
@@ -332,7 +316,12 @@ class BaseScoreAutoEncoder(
         True
         """
         X = self._check_X(X)
-        H = self._apply_batched(lambda x: jacobian_of_rows(self._score_tensor, x), X)
+        H = self._apply_batched(
+            lambda x: jacobian_of_rows(self._score_row, x),
+            X,
+            row_cost=self._jacobian_cost(),
+            what="the Hessian",
+        )
         return self._as_output(H, X)
 
     def local_mean(self, X, radius):
@@ -370,24 +359,33 @@ class BaseScoreAutoEncoder(
         >>> np.allclose(M, X_off + 0.2**2 / (2 + 2) * dae.grad_log_density(X_off))
         True
         """
-        if not isinstance(radius, numbers.Real) or not radius > 0:
-            raise ValueError(f"radius must be a positive number, got {radius!r}")
+        check_arguments(
+            f"{type(self).__name__}.local_mean",
+            {"radius": [Interval(numbers.Real, 0, None, closed="neither")]},
+            radius=radius,
+        )
+        if not np.isfinite(radius):
+            raise ValueError(f"radius must be a finite positive number, got {radius!r}")
         X = self._check_X(X)
         d = X.shape[1]
         return self._as_output(X + radius**2 / (d + 2) * self._score_numpy(X), X)
 
-    def energy_difference(self, X_from, X_to, n_steps=10):
+    def energy_difference(self, X_from, X_to, *, n_path_points=10, n_steps="deprecated"):
         """Energy differences ``E(X_to) - E(X_from)``, ``E = -log p + c``.
 
-        Path integral of minus the score along the straight segment (thesis eq. 3.12–3.13),
-        with ``n_steps`` Gauss–Legendre nodes.
+        Exact, and independent of the path, when the energy has a closed form
+        (``parametrization="energy"`` or ``tied_weights=True``). Otherwise the path integral of
+        minus the score along the straight segment (thesis eq. 3.12–3.13), with
+        ``n_path_points`` Gauss–Legendre nodes.
 
         Parameters
         ----------
         X_from, X_to : array-like of shape (n_samples, n_features)
             Start and end points, row by row.
-        n_steps : int, default=10
-            Quadrature nodes on each segment.
+        n_path_points : int, default=10
+            Quadrature nodes on each segment (at most 1000); unused with a closed-form energy.
+        n_steps : int
+            Deprecated name of ``n_path_points``.
 
         Returns
         -------
@@ -420,23 +418,38 @@ class BaseScoreAutoEncoder(
         >>> bool(dae.energy_difference([[0.0, 0.0]], [[0.0, 0.3]])[0] > 0.5)  # leave the ridge
         True
         """
-        X_from = self._check_X(X_from)
-        X_to = self._check_X(X_to)
+        if n_steps != "deprecated":
+            warnings.warn(
+                "energy_difference(n_steps=...) is deprecated; use n_path_points",
+                FutureWarning,
+                stacklevel=2,
+            )
+            n_path_points = n_steps
+        check_arguments(
+            f"{type(self).__name__}.energy_difference",
+            {"n_path_points": _SAMPLE_CONSTRAINTS["n_path_points"]},
+            n_path_points=n_path_points,
+        )
+        X_from = np.asarray(self._check_X(X_from), dtype=np.float64)
+        X_to = np.asarray(self._check_X(X_to), dtype=np.float64)
         if X_from.shape != X_to.shape:
             raise ValueError(
                 f"X_from and X_to must have the same shape, got {X_from.shape} and {X_to.shape}"
             )
-        if not isinstance(n_steps, numbers.Integral) or n_steps < 1:
-            raise ValueError(f"n_steps must be a positive int, got {n_steps!r}")
-        X_from = np.asarray(X_from, dtype=np.float64)
-        X_to = np.asarray(X_to, dtype=np.float64)
-        return -sampling.line_integral(self._score_numpy, X_from, X_to, n_points=n_steps)
+        if self.net_.module_.has_log_density():
+            return self._log_density(X_from) - self._log_density(X_to)
+        return -sampling.line_integral(self._score_numpy, X_from, X_to, n_path_points=n_path_points)
+
+    def _log_density(self, X):
+        """Closed-form log-density up to a constant (energy or tied parametrizations)."""
+        return self._apply_batched(self.net_.module_.log_density, X, what="the log-density")
 
     def score_samples(self, X):
         """Unnormalised log-density ``log p(x) - log p(x_ref)``, x_ref the training mean.
 
-        Closed form for tied weights, otherwise the path integral of the score from x_ref to
-        each row. Meaningful up to a constant: ranking, novelty detection, comparisons.
+        Closed form with ``parametrization="energy"`` or tied weights, otherwise the path
+        integral of the score from x_ref to each row. Meaningful up to a constant: ranking,
+        novelty detection, comparisons.
 
         Parameters
         ----------
@@ -474,15 +487,11 @@ class BaseScoreAutoEncoder(
         array([False,  True])
         """
         X = np.asarray(self._check_X(X), dtype=np.float64)
-        if self.tied_weights:
-            module = self.net_.module_
-            ref = self._inference_tensor(self.mean_[None, :])
-            with torch.no_grad():
-                log_ref = module.log_density(ref).item()
-            return self._apply_batched(module.log_density, X) - log_ref
         X_ref = np.broadcast_to(self.mean_, X.shape)
+        if self.net_.module_.has_log_density():
+            return self._log_density(X) - self._log_density(self.mean_[None, :])
         return sampling.line_integral(
-            self._score_numpy, X_ref, X, n_points=SCORE_SAMPLES_PATH_POINTS
+            self._score_numpy, X_ref, X, n_path_points=SCORE_SAMPLES_PATH_POINTS
         )
 
     def score(self, X, y=None):
@@ -525,14 +534,19 @@ class BaseScoreAutoEncoder(
         """
         X = self._check_X(X)
         if X.shape[1] <= EXACT_TRACE_MAX_FEATURES:
-            per_row = self._apply_batched(self._hyvarinen_exact, X)
+            per_row = self._apply_batched(
+                self._hyvarinen_exact, X, row_cost=self._jacobian_cost(), what="the score"
+            )
         else:
-            per_row = self._apply_batched(self._hyvarinen_hutchinson, X)
+            cost = HUTCHINSON_PROJECTIONS * self._activation_cost()
+            per_row = self._apply_batched(
+                self._hyvarinen_hutchinson, X, row_cost=cost, what="the score"
+            )
         return -float(np.mean(per_row))
 
     def _hyvarinen_exact(self, x):
         s = self._score_tensor(x)
-        trace = torch.diagonal(jacobian_of_rows(self._score_tensor, x), dim1=-2, dim2=-1).sum(-1)
+        trace = torch.diagonal(jacobian_of_rows(self._score_row, x), dim1=-2, dim2=-1).sum(-1)
         return trace + 0.5 * (s**2).sum(-1)
 
     def _hyvarinen_hutchinson(self, x):
@@ -650,10 +664,19 @@ class BaseScoreAutoEncoder(
         True
         """
         check_is_fitted(self)
-        if method not in _SAMPLERS:
-            raise ValueError(f"method must be one of {sorted(_SAMPLERS)}, got {method!r}")
-        if not isinstance(n_samples, numbers.Integral) or n_samples < 1:
-            raise ValueError(f"n_samples must be a positive int, got {n_samples!r}")
+        check_arguments(
+            f"{type(self).__name__}.sample",
+            _SAMPLE_CONSTRAINTS,
+            n_samples=n_samples,
+            method=method,
+            n_steps=n_steps,
+            burn_in=burn_in,
+            step_size=step_size,
+            n_path_points=n_path_points,
+            X_init=X_init,
+            random_state=random_state,
+            return_acceptance=return_acceptance,
+        )
         rng = check_random_state(random_state)
         if X_init is None:
             X_init = self.chain_starts_[rng.randint(len(self.chain_starts_), size=n_samples)]
@@ -673,20 +696,20 @@ class BaseScoreAutoEncoder(
             n_path_points=n_path_points,
             random_state=rng,
             return_acceptance=return_acceptance,
+            verbose=self.verbose,
         )
 
     def _float32_score_function(self):
         """Score in float32 for MCMC: half the cost of float64 inference, and a chain always
         evaluates the same batches for a given seed, so results stay reproducible."""
         module = self._float32_module()
-        device = self.device_
+        rows = self._chunk_rows(self._activation_cost())
 
         def score(X):
             outputs = []
             with torch.no_grad():
-                for start in range(0, len(X), SCORE_CHUNK_ROWS):
-                    rows = np.asarray(X[start : start + SCORE_CHUNK_ROWS], dtype=np.float32)
-                    batch = torch.tensor(rows, device=device)
+                for start in range(0, len(X), rows):
+                    batch = self._inference_tensor(X[start : start + rows], torch.float32)
                     outputs.append(module(batch).double().cpu().numpy() / self.sigma)
             return np.concatenate(outputs)
 

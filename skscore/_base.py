@@ -1,127 +1,54 @@
-"""Shared plumbing of every neural estimator: validation, device, seeding, standardisation, and
-building and training the skorch net that owns the torch module.
+"""Shared plumbing of every neural estimator: parameters, validation, device, seeding,
+standardisation, building and training the skorch net that owns the torch module, and bounded
+batched inference.
 
-An estimator subclasses :class:`BaseNeuralEstimator` and fills three hooks:
+An estimator subclasses :class:`BaseNeuralEstimator` and fills these hooks:
 
-- ``_module_class`` and ``_module_params(X, y)``: the torch module and its constructor arguments;
-- ``_criterion_class`` and ``_criterion_params(X, y)``: a module
-  ``loss = criterion(module, X_batch)`` (an objective rather than a prediction loss:
-  corruption noise, walkback, Jacobian penalties live there);
-- ``_after_fit(X)``: optional extra fitted state.
+- ``_module_class`` and ``_module_params(X, y)``: the torch module (:mod:`skscore._nn`) and its
+  constructor arguments (the base adds ``seed``);
+- ``_criterion_class`` and ``_criterion_params(X, y)``: the training objective
+  (:mod:`skscore._objectives`);
+- ``_prepare_fit(X, y)``: fitted state the module or objective needs (set after validation and
+  standardisation, before the net is built);
+- ``_after_fit(X)``: extra fitted state once training has succeeded;
+- ``_divergence_remedy``: what to change when training diverges (in the error message).
 
 Training runs in float32; afterwards the module is switched to float64 so that inference does
-not depend on how rows are batched (notes/check-estimator-pitfalls.md, P6).
+not depend on how rows are batched.
 """
 
 import copy
 import numbers
-from contextlib import contextmanager, nullcontext
+import warnings
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
-from skorch import NeuralNet
-from skorch.callbacks import Callback, ProgressBar
+from skorch.callbacks import EarlyStopping, LRScheduler
+from skorch.dataset import Dataset
+from skorch.helper import predefined_split
 
-from ._distributed import (
+from ._callbacks import (
+    EpochLRSchedule,
+    EpochProgress,
     GradientAveraging,
-    process_group,
-    rank_local_rng,
-    rank_rows,
-    shared_seed,
+    NonFiniteGuard,
+    NonFiniteLossError,
 )
+from ._distributed import process_group, shared_seeds
+from ._training import OPTIMIZERS, ObjectiveNet, TensorBatchIterator, resolve_optimizer
+from ._validation import check_finite_output, check_float32_range
 
-OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD, "lbfgs": torch.optim.LBFGS}
-
-_SHARED_PARAMETER_DOCS = """\
-hidden_layer_sizes : tuple of int, default=(256, 256)
-        Widths of the hidden layers of the network.
-    activation : {"tanh", "sigmoid", "relu", "silu", "softplus"}, default="tanh"
-        Hidden-unit non-linearity.
-    standardize : bool, default=True
-        Centre and scale each feature inside the estimator. Never changes the estimand: sigma,
-        step sizes and every output are in the units of the data.
-    max_epochs : int, default=100
-        Number of passes over the training data in ``fit``.
-    batch_size : int, default=256
-        Mini-batch size for training and for batched inference.
-    lr : float, default=1e-3
-        Learning rate.
-    optimizer : {"adam", "sgd", "lbfgs"}, default="adam"
-        Optimizer.
-    weight_decay : float, default=0.0
-        L2 penalty passed to the optimizer.
-    device : str, default="auto"
-        "auto" (CUDA when available, else CPU), "cpu", "cuda", "cuda:N" or "mps". The resolved
-        device is ``device_``.
-    callbacks : list of skorch callbacks, default=None
-        Extra skorch callbacks (cloned at each ``fit``).
-    random_state : int, RandomState instance or None, default=None
-        Controls initialisation, batching and noise. Torch's global RNG is never changed.
-    verbose : int, default=0
-        0 silent, 1 prints the epoch table, 2 or more also shows a progress bar."""
-
-
-class TensorBatchIterator:
-    """Mini-batches sliced from tensors (no per-sample collation).
-
-    skorch instantiates it as ``iterator_train(dataset, batch_size=..., shuffle=...)``; batches
-    are ``(X_batch, y_batch)`` with ``y_batch`` None for unsupervised data. Shuffling draws from
-    torch's (forked, seeded) global RNG. In data-parallel training (an initialised process
-    group) each global batch is split between the processes, and the noise drawn while a batch
-    is in use differs between them (:mod:`skscore._distributed`).
-    """
-
-    def __init__(self, dataset, batch_size=256, shuffle=False):
-        self.X = dataset.X
-        self.y = dataset.y
-        self.batch_size = batch_size
-        self.shuffle = shuffle
-        self.rank, self.world_size = process_group()
-
-    def __len__(self):
-        n_full, remainder = divmod(len(self.X), self.batch_size)
-        return n_full + (remainder >= self.world_size)
-
-    def __iter__(self):
-        n = len(self.X)
-        order = torch.randperm(n, device=self.X.device) if self.shuffle else torch.arange(n)
-        distributed = self.world_size > 1
-        with rank_local_rng(self.X.device, self.rank) if distributed else nullcontext():
-            for start in range(0, n, self.batch_size):
-                rows = rank_rows(order[start : start + self.batch_size], self.rank, self.world_size)
-                if len(rows):
-                    yield self.X[rows], (None if self.y is None else self.y[rows])
-
-
-class ObjectiveNet(NeuralNet):
-    """A skorch net whose criterion is an objective of the module and the raw batch:
-    ``criterion(module, X)`` or, for supervised data, ``criterion(module, X, y)``."""
-
-    def train_step_single(self, batch, **fit_params):
-        self._set_training(True)
-        tensors = [t.to(self.device) for t in batch if t is not None]
-        loss = self.criterion_(self.module_, *tensors)
-        loss.backward()
-        return {"loss": loss, "y_pred": None}
-
-
-class NonFiniteLossError(FloatingPointError):
-    """Raised when the training loss becomes NaN or infinite."""
-
-
-class NonFiniteLossGuard(Callback):
-    """Stop training with a clear error as soon as a batch loss is not finite."""
-
-    def on_batch_end(self, net, batch=None, training=None, loss=None, **kwargs):
-        if training and loss is not None and not torch.isfinite(loss):
-            raise NonFiniteLossError(
-                f"training loss became {loss.item()} at epoch {len(net.history)}; "
-                "lower `lr`, increase `sigma`, or keep `standardize=True`"
-            )
+#: Floats (of the largest intermediate) one inference chunk may hold: about 64 MB in float64.
+INFERENCE_BUDGET = 2**23
+#: Rows per inference chunk at most (beyond it larger chunks buy no speed).
+MAX_CHUNK_ROWS = 16384
+#: Activations kept per hidden unit and row by autograd (a generous factor).
+ACTIVATION_FACTOR = 4
 
 
 def resolve_device(device):
@@ -150,31 +77,25 @@ def resolve_device(device):
     return str(resolved)
 
 
-@contextmanager
-def seeded_torch(seed, device):
-    """Run a block with torch's RNGs seeded, restoring the global RNG state afterwards."""
-    dev = torch.device(device)
-    devices = []
-    if dev.type == "cuda":
-        devices = [dev.index if dev.index is not None else torch.cuda.current_device()]
-    with torch.random.fork_rng(devices=devices):
-        torch.manual_seed(seed)
-        yield
-
-
 class BaseNeuralEstimator(BaseEstimator):
     """Base class of the skscore estimators that own a skorch net (composition, not
     inheritance: ``net_``, ``module_``, ``history_`` after fit)."""
 
     _parameter_constraints = {
         "hidden_layer_sizes": ["array-like"],
-        "activation": [StrOptions(set(("tanh", "sigmoid", "relu", "silu", "softplus")))],
+        "activation": [StrOptions({"tanh", "sigmoid", "relu", "silu", "softplus"})],
         "standardize": ["boolean"],
         "max_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "lr": [Interval(numbers.Real, 0, None, closed="neither")],
-        "optimizer": [StrOptions(set(OPTIMIZERS))],
+        "lr_schedule": [StrOptions({"cosine", "constant"}), LRScheduler],
+        "optimizer": [StrOptions(set(OPTIMIZERS)), type],
+        "optimizer_params": [dict, None],
         "weight_decay": [Interval(numbers.Real, 0, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
+        "tol": [Interval(numbers.Real, 0, None, closed="left")],
         "device": [str],
         "callbacks": [list, None],
         "random_state": ["random_state"],
@@ -184,6 +105,7 @@ class BaseNeuralEstimator(BaseEstimator):
     # -- hooks -----------------------------------------------------------------------------
     _module_class = None
     _criterion_class = None
+    _divergence_remedy = "lower `lr`, or keep `standardize=True`"
 
     def _module_params(self, X, y):
         return {}
@@ -191,13 +113,14 @@ class BaseNeuralEstimator(BaseEstimator):
     def _criterion_params(self, X, y):
         return {}
 
+    def _prepare_fit(self, X, y):
+        """Fitted state the module or objective needs, from the validated training data."""
+
     def _after_fit(self, X):
         """Extra fitted state, computed once training has succeeded."""
 
     def _check_params(self):
         """Cross-parameter checks beyond ``_parameter_constraints``."""
-        if self.optimizer == "lbfgs" and self.weight_decay:
-            raise ValueError("weight_decay is not supported with optimizer='lbfgs'; use 'adam'")
         if self.optimizer == "lbfgs" and process_group()[1] > 1:
             raise ValueError(
                 "optimizer='lbfgs' is not supported in data-parallel training (its line search "
@@ -210,6 +133,64 @@ class BaseNeuralEstimator(BaseEstimator):
             raise ValueError(
                 f"hidden_layer_sizes must be a non-empty sequence of positive ints, got {sizes!r}"
             )
+        if isinstance(self.optimizer, type) and not issubclass(
+            self.optimizer, torch.optim.Optimizer
+        ):
+            raise ValueError(
+                f"optimizer must be one of {sorted(OPTIMIZERS)} or a torch.optim.Optimizer "
+                f"subclass, got {self.optimizer!r}"
+            )
+        resolve_optimizer(self.optimizer, self._optimizer_kwargs())
+        for cb in self.callbacks or []:
+            cb = cb[1] if isinstance(cb, tuple) else cb
+            monitor = getattr(cb, "monitor", None)
+            if isinstance(monitor, str) and monitor.startswith("valid") and not self.early_stopping:
+                raise ValueError(
+                    f"callback {type(cb).__name__} monitors {monitor!r}, which needs a "
+                    "validation split: set early_stopping=True (it holds out "
+                    "validation_fraction of the rows), or monitor 'train_loss'"
+                )
+
+    # -- parameters ------------------------------------------------------------------------
+    def set_params(self, **params):
+        """Set the parameters of this estimator (scikit-learn's ``set_params``).
+
+        ``optimizer__<name>=value`` sets one entry of ``optimizer_params`` (e.g.
+        ``optimizer__momentum=0.9``), so grids of ``GridSearchCV`` can name them.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : object
+            The estimator.
+
+        Examples
+        --------
+        >>> from skscore import DenoisingAEScoreEstimator
+        >>> dae = DenoisingAEScoreEstimator(optimizer="sgd")
+        >>> dae.set_params(optimizer__momentum=0.9, lr=0.01).optimizer_params
+        {'momentum': 0.9}
+        """
+        routed = {
+            k[len("optimizer__") :]: v for k, v in params.items() if k.startswith("optimizer__")
+        }
+        if routed:
+            params = {k: v for k, v in params.items() if not k.startswith("optimizer__")}
+            params["optimizer_params"] = {
+                **(params.get("optimizer_params", self.optimizer_params) or {}),
+                **routed,
+            }
+        return super().set_params(**params)
+
+    def _optimizer_kwargs(self):
+        kwargs = dict(self.optimizer_params or {})
+        if self.weight_decay:
+            kwargs["weight_decay"] = self.weight_decay
+        return kwargs
 
     # -- fitted state ----------------------------------------------------------------------
     def __sklearn_is_fitted__(self):
@@ -217,11 +198,10 @@ class BaseNeuralEstimator(BaseEstimator):
 
     @property
     def module_(self):
-        """The trained torch module (``net_.module_``).
+        """The trained torch module (``net_.module_``), in float64 for inference.
 
         Examples
         --------
-        >>> import numpy as np
         >>> import torch
         >>> from skscore import DenoisingAEScoreEstimator
         >>> from skscore.datasets import make_spiral
@@ -230,40 +210,30 @@ class BaseNeuralEstimator(BaseEstimator):
         ...                                 random_state=0).fit(X)
         >>> dae.module_ is dae.net_.module_
         True
-        >>> isinstance(dae.module_, torch.nn.Module)
-        True
-        >>> next(dae.module_.parameters()).dtype  # switched to float64 for inference
+        >>> next(dae.module_.parameters()).dtype
         torch.float64
-
-        Called directly it maps a tensor to the displacement ``u(x) = (r(x) - x) / sigma``:
-
-        >>> x = torch.tensor(X[:3])
-        >>> with torch.no_grad():
-        ...     u = dae.module_(x).numpy()
-        >>> np.allclose(X[:3] + dae.sigma * u, dae.reconstruct(X[:3]))
-        True
         """
         return self.net_.module_
 
     @property
     def history_(self):
-        """The skorch training history (``net_.history``).
+        """The skorch training history (``net_.history``): one row per epoch.
 
         Examples
         --------
         >>> from skscore import DenoisingAEScoreEstimator
-        >>> from skscore.datasets import GaussianMixtureDensity
-        >>> density = GaussianMixtureDensity(means=[[0.0, 0.0]], covariances=[[0.25, 0.01]])
-        >>> X = density.sample(500, random_state=0)
-        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32,), max_epochs=5,
-        ...                                 lr=1e-2, random_state=0).fit(X)
-        >>> len(dae.history_)  # one row per epoch
-        5
-        >>> dae.history_[-1, "epoch"]
-        5
+        >>> from skscore.datasets import make_spiral
+        >>> X = make_spiral(500, noise=0.01, random_state=0)
+        >>> dae = DenoisingAEScoreEstimator(sigma=0.05, hidden_layer_sizes=(32,), max_epochs=5,
+        ...                                 random_state=0).fit(X)
+        >>> len(dae.history_), dae.history_[-1, "epoch"]
+        (5, 5)
         >>> losses = dae.history_[:, "train_loss"]  # mean training loss of each epoch
-        >>> len(losses), bool(losses[-1] < losses[0])
-        (5, True)
+        >>> bool(losses[-1] < losses[0])
+        True
+        >>> rates = dae.history_[:, "lr"]  # the cosine schedule, from lr to lr / 100
+        >>> rates[0], round(rates[-1], 8)
+        (0.001, 1e-05)
         """
         return self.net_.history
 
@@ -275,57 +245,99 @@ class BaseNeuralEstimator(BaseEstimator):
                 self.device_ = "cpu"
 
     # -- validation ------------------------------------------------------------------------
-    def _validate_X(self, X, *, reset):
+    def _validate_X(self, X, *, reset, allow_nan=False):
         return validate_data(
             self,
             X,
             reset=reset,
             dtype=[np.float64, np.float32],
             ensure_min_samples=2 if reset else 1,
+            ensure_all_finite="allow-nan" if allow_nan else True,
         )
 
+    def _check_X(self, X):
+        """Validated X for a fitted estimator's method."""
+        check_is_fitted(self)
+        return self._validate_X(X, reset=False)
+
+    def _validate_fit_data(self, X, y, *, reset):
+        """Validated training data ``(X, y)``; unsupervised estimators ignore y."""
+        X = self._validate_X(X, reset=reset)
+        check_float32_range(X)
+        return X, None
+
     def _standardization(self, X):
-        """Per-feature mean and scale (scale 1 when ``standardize=False``)."""
+        """Per-feature mean and scale (scale 1 when ``standardize=False``); NaN ignored."""
         d = X.shape[1]
         if not self.standardize:
             return np.zeros(d), np.ones(d)
-        mean = X.mean(axis=0, dtype=np.float64)
-        scale = X.std(axis=0, dtype=np.float64)
-        scale[scale < 1e-12 * max(1.0, np.abs(mean).max())] = 1.0
+        mean = np.nanmean(X, axis=0, dtype=np.float64)
+        scale = np.nanstd(X, axis=0, dtype=np.float64)
+        mean = np.where(np.isfinite(mean), mean, 0.0)
+        bad = ~np.isfinite(scale) | (scale < 1e-12 * max(1.0, np.abs(mean).max()))
+        scale[bad] = 1.0
         return mean, scale
 
     # -- training --------------------------------------------------------------------------
-    def _build_net(self, X, y):
+    def _callbacks(self):
         is_main_process = process_group()[0] == 0
+        schedule = self.lr_schedule
         callbacks = [
-            ("non_finite_loss_guard", NonFiniteLossGuard()),
+            ("non_finite_guard", NonFiniteGuard(self._divergence_remedy)),
             ("gradient_averaging", GradientAveraging()),
+            (
+                "lr_schedule",
+                EpochLRSchedule(schedule, self.max_epochs)
+                if isinstance(schedule, str)
+                else schedule,
+            ),
         ]
-        if self.verbose >= 2 and is_main_process:
-            callbacks.append(("progress_bar", ProgressBar()))
-        for cb in self.callbacks or []:
-            callbacks.append(clone(cb) if hasattr(cb, "get_params") else copy.deepcopy(cb))
-        module_params = {f"module__{k}": v for k, v in self._module_params(X, y).items()}
-        criterion_params = {f"criterion__{k}": v for k, v in self._criterion_params(X, y).items()}
-        optimizer_params = {}
-        if self.weight_decay:
-            optimizer_params["optimizer__weight_decay"] = self.weight_decay
+        if self.early_stopping:
+            callbacks.append(
+                (
+                    "early_stopping",
+                    EarlyStopping(
+                        monitor="valid_loss",
+                        patience=self.n_iter_no_change,
+                        threshold=self.tol,
+                        threshold_mode="abs",
+                        load_best=True,
+                        sink=lambda *args, **kwargs: None,
+                    ),
+                )
+            )
+        if self.verbose >= 1 and is_main_process:
+            callbacks.append(("progress", EpochProgress(f"training {type(self).__name__}")))
+        return callbacks + list(self.callbacks or [])
+
+    def _build_net(self, X, y, seeds, valid):
+        init_seed, shuffle_seed, noise_seed, validation_seed = seeds
+        module_params = {"seed": init_seed, **self._module_params(X, y)}
+        optimizer, optimizer_params = resolve_optimizer(self.optimizer, self._optimizer_kwargs())
+        shuffle_generator = torch.Generator(device=torch.device(self.device_))
+        shuffle_generator.manual_seed(shuffle_seed)
+        is_main_process = process_group()[0] == 0
         return ObjectiveNet(
             module=self._module_class,
             criterion=self._criterion_class,
-            optimizer=OPTIMIZERS[self.optimizer],
+            optimizer=optimizer,
             lr=self.lr,
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
             iterator_train=TensorBatchIterator,
             iterator_train__shuffle=True,
-            train_split=None,
+            iterator_train__generator=shuffle_generator,
+            iterator_valid=TensorBatchIterator,
+            iterator_valid__split_across_processes=False,
+            train_split=None if valid is None else predefined_split(valid),
             device=self.device_,
-            callbacks=callbacks,
-            verbose=int(self.verbose >= 1 and is_main_process),
-            **module_params,
-            **criterion_params,
-            **optimizer_params,
+            callbacks=self._callbacks(),
+            verbose=int(self.verbose >= 2 and is_main_process),
+            noise_seed=noise_seed,
+            validation_seed=validation_seed,
+            **{f"module__{k}": v for k, v in module_params.items()},
+            **{f"criterion__{k}": v for k, v in self._criterion_params(X, y).items()},
+            **{f"optimizer__{k}": v for k, v in optimizer_params.items()},
         )
 
     def _training_tensor(self, X):
@@ -333,9 +345,23 @@ class BaseNeuralEstimator(BaseEstimator):
             return None
         return torch.tensor(np.asarray(X, dtype=np.float32), device=self.device_)
 
-    def _validate_fit_data(self, X, y, *, reset):
-        """Validated training data ``(X, y)``; unsupervised estimators ignore y."""
-        return self._validate_X(X, reset=reset), None
+    def _split(self, X, y, rng):
+        """Training rows, and the validation ``Dataset`` with ``early_stopping`` (else None)."""
+        if not self.early_stopping:
+            return X, y, None
+        n_valid = int(round(self.validation_fraction * len(X)))
+        if n_valid < 1 or n_valid >= len(X):
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} of {len(X)} rows leaves an "
+                "empty training or validation set; use more rows or another fraction"
+            )
+        order = rng.permutation(len(X))
+        train, valid = order[n_valid:], order[:n_valid]
+        y_train = None if y is None else y[train]
+        valid_set = Dataset(
+            self._training_tensor(X[valid]), None if y is None else self._training_tensor(y[valid])
+        )
+        return X[train], y_train, valid_set
 
     def _fit(self, X, y=None, *, epochs=None):
         """Fit from scratch (``epochs=None``: ``max_epochs``) and set the fitted state."""
@@ -345,17 +371,24 @@ class BaseNeuralEstimator(BaseEstimator):
         try:
             self.device_ = resolve_device(self.device)
             self.mean_, self.scale_ = self._standardization(X)
-            self._rng = check_random_state(self.random_state)
-            seed = shared_seed(self._rng.randint(np.iinfo(np.int32).max))
-            with seeded_torch(seed, self.device_):
-                net = self._build_net(X, y)
-                net.initialize()
-                self._train_epochs(net, X, y, epochs)
+            self._prepare_fit(X, y)
+            rng = check_random_state(self.random_state)
+            seeds = shared_seeds(rng.randint(np.iinfo(np.int32).max, size=5))
+            X_train, y_train, valid = (
+                self._split(X, y, np.random.RandomState(seeds[4]))
+                if epochs is None
+                else (X, y, None)
+            )
+            net = self._build_net(X, y, seeds[:4], valid)
+            net.initialize()
+            self._train_epochs(net, X_train, y_train, epochs or self.max_epochs)
             self.net_ = net
             self._after_fit(X)
         except BaseException:
             self._reset_fitted_state()
             raise
+        if epochs is None:
+            self._warn_if_worse()
         return self
 
     def _partial_fit(self, X, y=None):
@@ -363,26 +396,49 @@ class BaseNeuralEstimator(BaseEstimator):
         if not hasattr(self, "net_"):
             return self._fit(X, y, epochs=1)
         X, y = self._validate_fit_data(X, y, reset=False)
-        seed = shared_seed(self._rng.randint(np.iinfo(np.int32).max))
-        with seeded_torch(seed, self.device_):
-            self._train_epochs(self.net_, X, y, 1)
+        self._train_epochs(self.net_, X, y, 1)
         return self
 
     def _train_epochs(self, net, X, y, epochs):
         net.module_.float().train()
+        net.epochs_planned_ = epochs
         try:
-            net.partial_fit(
-                self._training_tensor(X),
-                self._training_tensor(y),
-                epochs=epochs or self.max_epochs,
-            )
+            net.partial_fit(self._training_tensor(X), self._training_tensor(y), epochs=epochs)
+            self._check_final_loss(net, X, y)
         finally:
             # float64 inference: outputs independent of batch composition
             net.module_.double().eval()
 
+    def _check_final_loss(self, net, X, y):
+        """The loss after the last step (the guard has seen every loss before it)."""
+        rows = slice(0, min(len(X), self.batch_size))
+        X_check = self._training_tensor(X[rows])
+        y_check = None if y is None else self._training_tensor(y[rows])
+        with torch.no_grad():
+            loss = net.objective(X_check, y_check)
+        if not torch.isfinite(loss):
+            raise NonFiniteLossError(
+                f"training diverged: the loss after the last step is {loss.item()}; "
+                f"{self._divergence_remedy}"
+            )
+
+    def _warn_if_worse(self):
+        """Warn when the last epoch's loss exceeds the first's by more than three times the
+        spread of the first epoch's batch losses (noise alone rarely does that)."""
+        losses = self.history_[:, "train_loss"]
+        first_batches = self.history_[0, "batches", :, "train_loss"]
+        if len(losses) >= 2 and losses[-1] > losses[0] + 3 * float(np.std(first_batches)):
+            warnings.warn(
+                f"{type(self).__name__}'s training loss ended higher than it started "
+                f"({losses[0]:.4g} in epoch 1, {losses[-1]:.4g} in epoch {len(losses)}); "
+                f"{self._divergence_remedy}",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
+
     def _reset_fitted_state(self):
         for name in list(vars(self)):
-            if (name.endswith("_") and not name.startswith("__")) or name == "_rng":
+            if name.endswith("_") and not name.startswith("__"):
                 delattr(self, name)
 
     # -- inference -------------------------------------------------------------------------
@@ -391,17 +447,27 @@ class BaseNeuralEstimator(BaseEstimator):
         invariance buys nothing (about half the cost on CPU)."""
         return copy.deepcopy(self.net_.module_).float().eval()
 
-    def _inference_tensor(self, X):
-        return torch.tensor(np.asarray(X, dtype=np.float64), device=self.device_)
+    def _inference_tensor(self, X, dtype=torch.float64):
+        return torch.tensor(np.asarray(X), dtype=dtype, device=self.device_)
 
-    def _apply_batched(self, fn, X, batch_size=None):
-        """Apply ``fn`` (tensor -> tensor) to X in row batches (default ``batch_size``);
-        returns a float64 ndarray."""
-        check_is_fitted(self)
-        batch_size = batch_size or self.batch_size
+    def _chunk_rows(self, row_cost):
+        """Rows per inference chunk so that one chunk holds about ``INFERENCE_BUDGET`` floats;
+        ``row_cost`` is the number of floats one row needs."""
+        return int(max(1, min(MAX_CHUNK_ROWS, INFERENCE_BUDGET // max(1, row_cost))))
+
+    def _activation_cost(self):
+        """Floats one row's forward and backward pass keep alive."""
+        return self.n_features_in_ + ACTIVATION_FACTOR * int(sum(self.hidden_layer_sizes))
+
+    def _apply_batched(self, fn, X, *, row_cost=None, what="output"):
+        """Apply ``fn`` (tensor -> tensor) to X in chunks of rows, whose size depends on
+        ``row_cost`` (floats per row; default: one forward pass), so peak memory does not
+        grow with the number of rows. Returns a float64 ndarray, checked to be finite."""
+        rows = self._chunk_rows(row_cost or self._activation_cost())
         outputs = []
         with torch.no_grad():
-            for start in range(0, len(X), batch_size):
-                batch = self._inference_tensor(X[start : start + batch_size])
+            for start in range(0, len(X), rows):
+                batch = self._inference_tensor(X[start : start + rows])
                 outputs.append(fn(batch).detach().cpu().numpy())
-        return np.concatenate(outputs, axis=0)
+        values = np.concatenate(outputs, axis=0) if outputs else np.zeros((0,))
+        return check_finite_output(values, what, X)

@@ -15,12 +15,15 @@ import torch
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
-from torch import nn
+from sklearn.utils.validation import validate_data
 
 from . import sampling
-from ._base import _SHARED_PARAMETER_DOCS, BaseNeuralEstimator
-from ._nn import ACTIVATIONS, ANTIDERIVATIVES, make_mlp
+from ._autodiff import jacobian_of_rows
+from ._base import BaseNeuralEstimator
+from ._docstrings import fill_doc, shared_parameter_docs
+from ._nn import ANTIDERIVATIVES, PotentialField
+from ._objectives import ConservativeFieldLoss
+from ._validation import check_float32_range
 
 #: Gauss–Legendre nodes of the path integral giving the untied auto-encoder's "potential".
 POTENTIAL_PATH_POINTS = 16
@@ -30,135 +33,6 @@ TIED_CURVATURE_MARGIN = 2.0
 #: Up to this dimension the curvature of potential targets comes from a full quadratic fit;
 #: above it from a diagonal one.
 FULL_QUADRATIC_MAX_FEATURES = 20
-
-
-class PotentialField(nn.Module):
-    """A field ``G(x)`` in data units, the gradient of a potential ``Phi`` when conservative.
-
-    The network sees standardised inputs ``z = (x - mean) / scale`` and
-    ``Phi(x) = offset + amplitude * psi(z)``, so ``G = grad_x Phi = amplitude * grad_z psi /
-    scale`` (chain rule): the field and the potential are in the user's units whatever the
-    standardisation.
-
-    Parameters
-    ----------
-    n_features : int
-        Input dimension d.
-    hidden_layer_sizes : tuple of int
-        Hidden widths (one layer for ``"tied_ae"``).
-    activation : str
-        Key of :data:`skscore._nn.ACTIVATIONS`.
-    parametrization : {"gradient", "tied_ae", "untied_ae"}
-        ``"gradient"``: ``psi`` is an MLP with a scalar output and ``G`` its gradient by
-        automatic differentiation. ``"tied_ae"``: ``psi(z) = sum_k H(W z + b)_k + c.z
-        - ||z||^2 / 2 + c0`` with ``H' = h``, whose gradient is the tied auto-encoder's field
-        ``r(z) - z = W^T h(W z + b) + c - z`` (paper Eq. 3–4). ``"untied_ae"``: the field
-        ``u(z) - z`` of an untied auto-encoder ``u`` (an MLP); not a gradient in general and
-        without a potential.
-    mean, scale : array-like of shape (n_features,)
-        Standardisation of the inputs.
-    amplitude : float
-        Scale of the potential (target scaling, see :class:`ConservativeFieldRegressor`).
-    offset : float
-        Constant added to the potential.
-    """
-
-    def __init__(
-        self,
-        n_features,
-        hidden_layer_sizes,
-        activation,
-        parametrization,
-        mean,
-        scale,
-        amplitude,
-        offset,
-    ):
-        super().__init__()
-        self.parametrization = parametrization
-        self.activation = activation
-        self.register_buffer("mean", torch.as_tensor(mean, dtype=torch.float32).clone())
-        self.register_buffer("scale", torch.as_tensor(scale, dtype=torch.float32).clone())
-        self.register_buffer("amplitude", torch.tensor(float(amplitude)))
-        self.register_buffer("offset", torch.tensor(float(offset)))
-        if parametrization == "gradient":
-            self.body = make_mlp(n_features, hidden_layer_sizes, 1, activation)
-        elif parametrization == "tied_ae":
-            (n_hidden,) = hidden_layer_sizes
-            self.encoder = nn.Linear(n_features, n_hidden)
-            # E[W^T W] = I: the field W^T h(Wz + b) + c - z starts near zero (the default
-            # init makes it ~n_hidden / (3 n_features) times too large)
-            nn.init.normal_(self.encoder.weight, std=n_hidden**-0.5)
-            self.nonlinearity = ACTIVATIONS[activation]()
-            self.output_bias = nn.Parameter(torch.zeros(n_features))
-            self.constant = nn.Parameter(torch.zeros(()))
-        else:
-            self.body = make_mlp(n_features, hidden_layer_sizes, n_features, activation)
-
-    def standardize(self, x):
-        return (x - self.mean) / self.scale
-
-    def potential(self, x):
-        """``Phi(x)`` for x of shape (..., d); not defined for ``"untied_ae"``."""
-        z = self.standardize(x)
-        if self.parametrization == "gradient":
-            psi = self.body(z).squeeze(-1)
-        elif self.parametrization == "tied_ae":
-            # paper Eq. 3: int h(u) du - ||z - c||^2 / 2, up to a constant
-            psi = (
-                ANTIDERIVATIVES[self.activation](self.encoder(z)).sum(-1)
-                + z @ self.output_bias
-                - 0.5 * (z * z).sum(-1)
-                + self.constant
-            )
-        else:
-            raise ValueError("an untied auto-encoder has no potential")
-        return self.offset + self.amplitude * psi
-
-    def field_row(self, x):
-        """``G(x)`` for one row x of shape (d,)."""
-        if self.parametrization == "gradient":
-            return torch.func.grad(self.potential)(x)
-        return self._closed_form_field(x)
-
-    def _closed_form_field(self, x):
-        z = self.standardize(x)
-        if self.parametrization == "tied_ae":
-            h = self.nonlinearity(self.encoder(z))
-            out = h @ self.encoder.weight + self.output_bias
-        else:
-            out = self.body(z)
-        return self.amplitude * (out - z) / self.scale
-
-    def forward(self, x):
-        """``G(x)`` for x of shape (n, d) (differentiable in training mode)."""
-        if self.parametrization != "gradient":
-            return self._closed_form_field(x)
-        # one batched backward pass: faster than vmap(grad) (kept for the Jacobian)
-        with torch.enable_grad():
-            x = x.detach().requires_grad_(True)
-            (g,) = torch.autograd.grad(self.potential(x).sum(), x, create_graph=self.training)
-        return g
-
-
-class ConservativeFieldLoss(nn.Module):
-    """Mean squared error of the field (or of the potential), divided by ``normalizer``.
-
-    With field targets ``Y`` the loss is ``E ||G(X) - Y||^2 / E ||Y||^2`` in data units: a
-    constant normaliser, so its minimiser is the least-squares projection of the field onto
-    the model's gradient fields (paper, "Decomposing the vector field"). With potential
-    targets it is ``E (Phi(X) - y)^2 / Var(y)``.
-    """
-
-    def __init__(self, target_type, normalizer):
-        super().__init__()
-        self.target_type = target_type
-        self.normalizer = float(normalizer)
-
-    def forward(self, module, X, y):
-        if self.target_type == "field":
-            return ((module(X) - y) ** 2).sum(dim=1).mean() / self.normalizer
-        return ((module.potential(X) - y) ** 2).mean() / self.normalizer
 
 
 def _field_amplitude(T):
@@ -201,8 +75,9 @@ def _tied_amplitude_potential(Z, y):
     return max(std if std > 0 else 1.0, TIED_CURVATURE_MARGIN * _most_negative_curvature(Q))
 
 
+@fill_doc(shared_parameters=shared_parameter_docs())
 class ConservativeFieldRegressor(RegressorMixin, BaseNeuralEstimator):
-    __doc__ = f"""Learn the conservative (gradient) part of a vector field from samples.
+    """Learn the conservative (gradient) part of a vector field from samples.
 
     Given points ``X`` and field values ``Y = F(X)``, fits a potential ``Phi`` minimising
     ``E ||grad Phi(X) - F(X)||^2`` over the training distribution: the least-squares
@@ -217,7 +92,7 @@ class ConservativeFieldRegressor(RegressorMixin, BaseNeuralEstimator):
 
     Parameters
     ----------
-    parametrization : {{"gradient", "tied_ae", "untied_ae"}}, default="gradient"
+    parametrization : {"gradient", "tied_ae", "untied_ae"}, default="gradient"
         "gradient": ``Phi`` is an MLP with a scalar output and the field its gradient by
         automatic differentiation (exactly conservative; the most accurate in 10-D).
         "tied_ae": the paper's tied auto-encoder, field ``W^T h(W z + b) + c - z`` with the
@@ -227,11 +102,11 @@ class ConservativeFieldRegressor(RegressorMixin, BaseNeuralEstimator):
         inside that range. "untied_ae": an untied auto-encoder ``u(z) - z``, not conservative
         (to study conservativeness); field targets only, and ``potential`` is a path
         integral from the training mean, path-dependent unless the field is conservative.
-    {_SHARED_PARAMETER_DOCS}
+    {shared_parameters}
 
     Attributes
     ----------
-    target_type_ : {{"field", "potential"}}
+    target_type_ : {"field", "potential"}
         "field" for targets of shape (n_samples, n_features), "potential" for (n_samples,).
     amplitude_ : float
         Scale of the potential in standardised units (target scaling).
@@ -255,22 +130,8 @@ class ConservativeFieldRegressor(RegressorMixin, BaseNeuralEstimator):
 
     Notes
     -----
-    Measured in ``benchmarks/bench_fields.py``:
-
-    - Accuracy needs a decaying learning rate. On the paper's 100 x 100 grid, Adam at a
-      constant rate stops at a relative error of 0.06 to the exact projection. A cosine
-      decay (``callbacks=[skorch.callbacks.LRScheduler(CosineAnnealingLR, T_max=max_epochs)]``)
-      brings it to 0.02; full-batch ``optimizer="lbfgs"`` brings it to 0.009, next to the
-      grid solve's own discretisation error.
-    - In higher dimension the projection is estimated from samples. A finite sample of a
-      rotation is not exactly orthogonal to every gradient, and a large potential network
-      absorbs part of it. Error falls with more samples and a smaller network: in 10-D,
-      0.23 with 256-256 units and 0.19 with 64-64 at 10,000 samples; with 64-64 it is
-      0.10 at 50,000 and 0.08 at 100,000.
-    - "tied_ae" converges to a biased answer (the same loss after 100 or 300 epochs and
-      with L-BFGS). Its potential is a sum of convex ridge functions minus ``||z||^2 / 2``.
-      Near its small-weight regime it returns the best quadratic potential, which on the
-      2-D grid is the naive ``(-x, -y)``.
+    The user guide gives measured accuracies on the paper's grid and in 10-D, and how the
+    learning-rate schedule, the sample size and the network size affect them.
 
     References
     ----------
@@ -298,6 +159,8 @@ class ConservativeFieldRegressor(RegressorMixin, BaseNeuralEstimator):
     }
     _module_class = PotentialField
     _criterion_class = ConservativeFieldLoss
+    _field_methods = ("gradient", "jacobian", "potential")
+    _divergence_remedy = "lower `lr`, use optimizer='adam', or keep `standardize=True`"
 
     def __init__(
         self,
@@ -309,8 +172,14 @@ class ConservativeFieldRegressor(RegressorMixin, BaseNeuralEstimator):
         max_epochs=100,
         batch_size=256,
         lr=1e-3,
+        lr_schedule="cosine",
         optimizer="adam",
+        optimizer_params=None,
         weight_decay=0.0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
         device="auto",
         callbacks=None,
         random_state=None,
@@ -323,8 +192,14 @@ class ConservativeFieldRegressor(RegressorMixin, BaseNeuralEstimator):
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
+        self.lr_schedule = lr_schedule
         self.optimizer = optimizer
+        self.optimizer_params = optimizer_params
         self.weight_decay = weight_decay
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
         self.device = device
         self.callbacks = callbacks
         self.random_state = random_state
@@ -362,29 +237,33 @@ class ConservativeFieldRegressor(RegressorMixin, BaseNeuralEstimator):
             ensure_min_samples=2,
         )
         y = np.asarray(y, dtype=np.float64)
-        d = X.shape[1]
-        if y.ndim == 2 and y.shape[1] == d:
-            target_type = "field"
-        elif y.ndim == 1:
-            target_type = "potential"
-        else:
-            raise ValueError(
-                f"Y must have shape (n_samples,) (values of a potential) or (n_samples, "
-                f"n_features) = (n_samples, {d}) (a vector field at X); got shape {y.shape}"
-            )
+        check_float32_range(X)
+        check_float32_range(y, "Y")
+        target_type = self._target_type(X, y)
         if target_type == "potential" and self.parametrization == "untied_ae":
             raise ValueError(
                 "parametrization='untied_ae' has no potential, so it cannot fit potential "
                 "values (1-D y); pass the field (shape (n_samples, n_features)) or use "
                 "parametrization='gradient'"
             )
-        self.target_type_ = target_type
-        self._set_target_scaling(X, y)
         return X, y
 
-    def _set_target_scaling(self, X, y):
-        mean, scale = self._standardization(X)
-        Z = (X - mean) / scale
+    @staticmethod
+    def _target_type(X, y):
+        d = X.shape[1]
+        if y.ndim == 2 and y.shape[1] == d:
+            return "field"
+        if y.ndim == 1:
+            return "potential"
+        raise ValueError(
+            f"Y must have shape (n_samples,) (values of a potential) or (n_samples, "
+            f"n_features) = (n_samples, {d}) (a vector field at X); got shape {y.shape}"
+        )
+
+    def _prepare_fit(self, X, y):
+        self.target_type_ = self._target_type(X, y)
+        Z = (X - self.mean_) / self.scale_
+        scale = self.scale_
         if self.target_type_ == "field":
             T = y * scale  # the field in standardised units: grad_z Phi
             if self.parametrization == "tied_ae":
@@ -462,12 +341,8 @@ class ConservativeFieldRegressor(RegressorMixin, BaseNeuralEstimator):
         return self._fit(X, Y)
 
     # -- inference -------------------------------------------------------------------------
-    def _check_X(self, X):
-        check_is_fitted(self)
-        return self._validate_X(X, reset=False)
-
     def _field_numpy(self, X):
-        return self._apply_batched(self.net_.module_, X)
+        return self._apply_batched(self.net_.module_, X, what="the field")
 
     def predict(self, X):
         """The conservative part of the field at X (the potential for potential targets).
@@ -588,9 +463,9 @@ class ConservativeFieldRegressor(RegressorMixin, BaseNeuralEstimator):
             X = np.asarray(X, dtype=np.float64)
             X_ref = np.broadcast_to(self.reference_point_, X.shape)
             return sampling.line_integral(
-                self._field_numpy, X_ref, X, n_points=POTENTIAL_PATH_POINTS
+                self._field_numpy, X_ref, X, n_path_points=POTENTIAL_PATH_POINTS
             )
-        return self._apply_batched(self.net_.module_.potential, X)
+        return self._apply_batched(self.net_.module_.potential, X, what="the potential")
 
     def jacobian(self, X):
         """Jacobian ``dG_i / dx_j`` of the fitted field (the Hessian of the potential).
@@ -635,8 +510,13 @@ class ConservativeFieldRegressor(RegressorMixin, BaseNeuralEstimator):
         [[-1, -1], [1, -1]]
         """
         X = self._check_X(X)
-        field_row = self.net_.module_.field_row
-        return self._apply_batched(torch.func.vmap(torch.func.jacrev(field_row)), X)
+        d = self.n_features_in_
+        return self._apply_batched(
+            lambda x: jacobian_of_rows(self.net_.module_.field_row, x),
+            X,
+            row_cost=d * (self._activation_cost() + d),
+            what="the Jacobian",
+        )
 
     def score(self, X, y, sample_weight=None):
         """Coefficient of determination R^2 of ``predict(X)`` against y.

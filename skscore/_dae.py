@@ -1,80 +1,36 @@
 """Denoising auto-encoder as a score estimator (thesis chapter 3, Theorem 1)."""
 
-import torch
-from torch import nn
-
 from ._autoencoder_base import BaseScoreAutoEncoder
-from ._base import _SHARED_PARAMETER_DOCS
+from ._docstrings import fill_doc, shared_parameter_docs
+from ._objectives import DenoisingLoss
 
 
-class DenoisingLoss(nn.Module):
-    """DAE objective divided by sigma^2 (thesis eq. 3.2).
-
-    ``E ||r(x + sigma eps) - x||^2 / sigma^2 = E ||u(x + sigma eps) + eps||^2`` with
-    ``u = (r - x) / sigma`` the module output: an O(1) target at every sigma.
-    """
-
-    def forward(self, module, X):
-        """Loss on a batch, with one fresh noise draw per row.
-
-        Parameters
-        ----------
-        module : torch.nn.Module
-            Maps a batch to the displacement ``u(x) = (r(x) - x) / sigma``; ``module.sigma`` is
-            the noise level (a ``ReconstructionField``).
-        X : torch.Tensor of shape (n_samples, n_features)
-            Clean batch.
-
-        Returns
-        -------
-        loss : torch.Tensor
-            Scalar ``mean ||u(X + sigma eps) + eps||^2``, ``eps`` drawn from torch's global RNG.
-
-        Examples
-        --------
-        The zero field (an untrained residual network) scores ``E ||eps||^2 = n_features``;
-        training brings the loss toward its minimum, about 1.06 for this Gaussian at sigma=0.2:
-
-        >>> import torch
-        >>> from skscore import DenoisingAEScoreEstimator
-        >>> from skscore._dae import DenoisingLoss
-        >>> from skscore.datasets import GaussianMixtureDensity
-        >>> density = GaussianMixtureDensity(means=[[0.0, 0.0]], covariances=[[0.25, 0.01]])
-        >>> X = density.sample(500, random_state=0)
-        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32,), max_epochs=10,
-        ...                                 lr=1e-2, random_state=0).fit(X)
-        >>> with torch.random.fork_rng(devices=[]):
-        ...     _ = torch.manual_seed(0)
-        ...     loss = DenoisingLoss()(dae.module_, torch.tensor(X))
-        >>> loss.shape, bool(loss < 1.5)
-        (torch.Size([]), True)
-        """
-        eps = torch.randn_like(X)
-        u = module(X + module.sigma * eps)
-        return ((u + eps) ** 2).sum(dim=1).mean()
-
-
+@fill_doc(shared_parameters=shared_parameter_docs())
 class DenoisingAEScoreEstimator(BaseScoreAutoEncoder):
-    __doc__ = f"""Denoising auto-encoder whose reconstruction estimates the score ∇ log p.
+    """Denoising auto-encoder whose reconstruction estimates the score ∇ log p.
 
     Minimises ``E ||r(x + sigma * eps) - x||^2`` with fresh Gaussian noise every batch (thesis
     eq. 3.2). By Tweedie's formula the optimum is ``r(x) = x + sigma^2 ∇ log p_sigma(x)``, the
     score of the data density smoothed by ``N(0, sigma^2 I)``: accurate when sigma is about the
     data's local width, biased toward a blur as sigma grows. For the score of p itself at small
-    sigma prefer :class:`RCAE`.
+    sigma prefer :class:`RCAE`; for every noise level at once, and a normalised density,
+    :class:`NoiseConditionalScoreEstimator`.
 
     Parameters
     ----------
     sigma : float, default=0.1
         Corruption noise standard deviation, in data units.
-    parametrization : {{"residual", "autoencoder"}}, default="residual"
+    parametrization : {"residual", "autoencoder", "energy"}, default="residual"
         "residual": ``r(x) = x + sigma * f(x)`` with ``f`` an MLP whose linear output starts at
         zero; ``f`` learns minus the noise, an O(1) target at every sigma (same minimiser as the
         paper's loss, thesis 3.3.7). "autoencoder": ``r`` is the MLP itself (section 3.3.4).
+        "energy": a scalar network ``E(x)`` with score ``-∇E`` (double backward in training):
+        the field is exactly conservative, ``score_samples`` is ``-E`` and
+        ``energy_difference`` is exact (Im, Belghazi & Memisevic).
     tied_weights : bool, default=False
         One hidden layer ``W^T h(W x + b) + c``: a gradient field, so the score is conservative
         and ``score_samples`` has a closed form (activations "tanh", "sigmoid", "relu").
-    {_SHARED_PARAMETER_DOCS}
+    {shared_parameters}
 
     Attributes
     ----------
@@ -94,6 +50,7 @@ class DenoisingAEScoreEstimator(BaseScoreAutoEncoder):
     See Also
     --------
     RCAE : contractive auto-encoder, learns the score of p at small sigma.
+    NoiseConditionalScoreEstimator : every noise level at once, normalised log-density.
 
     Examples
     --------
@@ -117,17 +74,23 @@ class DenoisingAEScoreEstimator(BaseScoreAutoEncoder):
     def __init__(
         self,
         sigma=0.1,
+        *,
         parametrization="residual",
         tied_weights=False,
-        *,
         hidden_layer_sizes=(256, 256),
         activation="tanh",
         standardize=True,
         max_epochs=100,
         batch_size=256,
         lr=1e-3,
+        lr_schedule="cosine",
         optimizer="adam",
+        optimizer_params=None,
         weight_decay=0.0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
         device="auto",
         callbacks=None,
         random_state=None,
@@ -142,8 +105,14 @@ class DenoisingAEScoreEstimator(BaseScoreAutoEncoder):
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
+        self.lr_schedule = lr_schedule
         self.optimizer = optimizer
+        self.optimizer_params = optimizer_params
         self.weight_decay = weight_decay
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
         self.device = device
         self.callbacks = callbacks
         self.random_state = random_state

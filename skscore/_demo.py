@@ -75,12 +75,12 @@ def run_demo(args):
     X_train = density.sample(args.n_samples, random_state=rng)
     X_valid = density.sample(2000, random_state=rng)
     X_test = density.sample(2000, random_state=rng)
-    true_score = density.score(X_test)
+    true_score = density.grad_log_density(X_test)
     n, d = X_train.shape
     print(f"data: {args.dataset}, {n} x {d}, from a Gaussian-mixture stand-in with exact score")
 
     start = time.perf_counter()
-    kde_score = _kde_baseline(X_train, X_valid).score(X_test)
+    kde_score = _kde_baseline(X_train, X_valid).grad_log_density(X_test)
     print("relative Fisher divergence E||s_hat - s||^2 / E||s||^2 on held-out points")
     print(f"  {'estimator':<30}{'vs score of p':>14}{'vs p smoothed':>15}{'time':>7}")
     kde_error = metrics.fisher_divergence(true_score, kde_score)
@@ -95,7 +95,7 @@ def run_demo(args):
         start = time.perf_counter()
         est = _make_estimator(name, sigma, settings["hidden_layer_sizes"], args).fit(X_train)
         S = est.grad_log_density(X_test)
-        smoothed_score = density.smoothed(sigma).score(X_test)
+        smoothed_score = density.smoothed(sigma).grad_log_density(X_test)
         label = f"{name.upper()} (sigma={sigma:g})"
         print(
             f"  {label:<30}{metrics.fisher_divergence(true_score, S):>14.3f}"

@@ -5,14 +5,12 @@ process holds the full training set and draws the same shuffling order; every gl
 of ``batch_size`` rows is split between the processes, their gradients are averaged before each
 optimizer step, and the corruption noise differs between processes. The result matches a
 single-process fit with the same ``batch_size`` in distribution, and every process ends with
-identical parameters.
+identical parameters. Each process draws its corruption noise from its own generator
+(the shared seed plus its rank); the shuffling and validation generators are shared.
 """
-
-from contextlib import contextmanager
 
 import torch
 import torch.distributed as dist
-from skorch.callbacks import Callback
 
 
 def process_group():
@@ -29,13 +27,13 @@ def _collective_device():
     return torch.device("cpu")
 
 
-def shared_seed(seed):
-    """Rank 0's ``seed`` on every process (a no-op without a process group)."""
+def shared_seeds(seeds):
+    """Rank 0's ``seeds`` (a list of ints) on every process (unchanged without a group)."""
     if process_group()[1] == 1:
-        return seed
-    value = torch.tensor([seed], dtype=torch.int64, device=_collective_device())
-    dist.broadcast(value, src=0)
-    return int(value.item())
+        return [int(seed) for seed in seeds]
+    values = torch.tensor(list(seeds), dtype=torch.int64, device=_collective_device())
+    dist.broadcast(values, src=0)
+    return [int(v) for v in values.tolist()]
 
 
 def rank_rows(rows, rank, world_size):
@@ -45,50 +43,15 @@ def rank_rows(rows, rank, world_size):
     return rows[rank * per_rank : (rank + 1) * per_rank]
 
 
-@contextmanager
-def rank_local_rng(device, rank):
-    """Inside the block torch's RNG is seeded differently on each process (independent noise);
-    afterwards the shared state is as before the block, so the processes' shuffling orders stay
-    in step. (With a noise-free objective they are also a single process's orders.)"""
-    devices = []
-    if device.type == "cuda":
-        devices = [device.index if device.index is not None else torch.cuda.current_device()]
-    with torch.random.fork_rng(devices=devices):
-        torch.manual_seed(int(torch.randint(2**62, (1,))) + rank)
-        yield
+def broadcast_from_main(tensor):
+    """Overwrite ``tensor`` in place with rank 0's values."""
+    device_tensor = tensor.to(_collective_device())
+    dist.broadcast(device_tensor, src=0)
+    tensor.copy_(device_tensor)
 
 
-class GradientAveraging(Callback):
-    """Start every process from rank 0's parameters and average the gradients over the
-    process group before each optimizer step (what DistributedDataParallel does, without
-    wrapping the module: the objectives call module methods other than ``forward``).
-    A no-op outside a process group, so a fitted model trains on anywhere."""
-
-    def on_train_begin(self, net, **kwargs):
-        if process_group()[1] == 1:
-            return
-        with torch.no_grad():
-            for _, param in net.get_all_learnable_params():
-                dist.broadcast(param.data, src=0)
-
-    def on_grad_computed(self, net, named_parameters, **kwargs):
-        if process_group()[1] == 1:
-            return
-        params = [param for _, param in named_parameters]
-        # one flat all-reduce; the trailing flags say whether any process has each gradient
-        grads = [torch.zeros_like(p) if p.grad is None else p.grad for p in params]
-        flags = torch.tensor([p.grad is not None for p in params]).to(grads[0])
-        flat = torch.cat([g.reshape(-1) for g in grads] + [flags])
-        mean = _all_reduce_mean(flat)
-        grad_means = mean[: -len(params)].split([p.numel() for p in params])
-        for param, grad_mean, used in zip(
-            params, grad_means, mean[-len(params) :] > 0, strict=True
-        ):
-            if used:
-                param.grad = grad_mean.view_as(param)
-
-
-def _all_reduce_mean(tensor):
+def all_reduce_mean(tensor):
+    """The mean of ``tensor`` over the processes of the group."""
     reduced = tensor.to(_collective_device())
     dist.all_reduce(reduced, op=dist.ReduceOp.SUM)
     return reduced.to(tensor.device) / dist.get_world_size()

@@ -22,269 +22,33 @@ from sklearn.base import (
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
-from torch import nn
 from torch.nn import functional as F
 
-from ._base import _SHARED_PARAMETER_DOCS, BaseNeuralEstimator
-from ._nn import ACTIVATIONS
+from ._base import BaseNeuralEstimator
+from ._docstrings import fill_doc, shared_parameter_docs
+from ._nn import LOG_2PI, GSNModule
+from ._objectives import GSNLoss, max_walkback_steps
+from ._progress import Progress
+from ._validation import check_arguments, check_float32_range
 
-LOG_2PI = math.log(2.0 * math.pi)
 #: Number of training rows kept to start chains from.
 MAX_STORED_CHAIN_STARTS = 1000
 #: Chains behind ``score_samples``: fixed seed, parallel chains, burn-in and thinning.
 ESTIMATOR_SEED = 0
-#: The shared parameter docs without their first entry (GSN's hidden_layer_sizes differs).
-_SHARED_DOCS = "activation" + _SHARED_PARAMETER_DOCS.split("\n    activation", 1)[1]
 ESTIMATOR_CHAINS = 100
 ESTIMATOR_BURN_IN = 100
 ESTIMATOR_THIN = 5
 #: Parallel clamped chains per incomplete row in ``impute`` (their fills are averaged).
 IMPUTE_CHAINS_PER_ROW = 10
 
-
-def _uniform(shape, like, generator):
-    return torch.rand(shape, generator=generator, device=like.device, dtype=like.dtype)
-
-
-def _normal(shape, like, generator):
-    return torch.randn(shape, generator=generator, device=like.device, dtype=like.dtype)
-
-
-def geometric_lengths(n, p, max_steps, like, generator=None):
-    """Walkback lengths ``k ~ Geometric(p)`` on {1, 2, ...}, truncated at ``max_steps``."""
-    if p >= 1.0:
-        return torch.ones(n, dtype=torch.long, device=like.device)
-    u = _uniform((n,), like, generator).clamp_min(torch.finfo(like.dtype).tiny)
-    k = torch.floor(torch.log(u) / math.log1p(-p)).long() + 1
-    return k.clamp(1, max_steps)
-
-
-def max_walkback_steps(p, tail=1e-3):
-    """Smallest k with P(Geometric(p) > k) <= tail."""
-    if p >= 1.0:
-        return 1
-    return max(1, math.ceil(math.log(tail) / math.log1p(-p)))
-
-
-class GSNModule(nn.Module):
-    """Transition operator of a (latent-state) generative stochastic network.
-
-    The state of the chain is a visible ``x`` (data units) and hidden layers ``h_1..h_K``.
-    One step (thesis section 5.5.2, figure 5.5): corrupt ``x`` (salt-and-pepper or Gaussian),
-    update the odd hidden layers from their neighbours, then the even layers, the visible
-    layer (layer 0) being a reconstruction distribution ``P(x | h_1)`` from which the next
-    ``x`` is drawn. Downward weights between hidden layers are the transposes of the upward
-    ones; the visible reconstruction has its own decoder matrix unless ``tied_visible``. With
-    ``K = 1`` this is a denoising auto-encoder chain (section 5.3.1). The Gaussian
-    reconstruction mean is residual (``z~ + decoder(h_1)``, zero-initialised decoder), the
-    identity at initialisation.
-
-    Parameters
-    ----------
-    n_features : int
-        Visible dimension d.
-    hidden_layer_sizes : tuple of int
-        Widths of ``h_1..h_K``.
-    activation : str
-        Hidden non-linearity (key of :data:`skscore._nn.ACTIVATIONS`).
-    corruption : {"salt_and_pepper", "gaussian"}
-        Visible corruption ``C(x~ | x)``.
-    corruption_level : float
-        Probability of replacing a bit, or Gaussian std in data units.
-    reconstruction : {"bernoulli", "gaussian"}
-        Factorised reconstruction distribution; the Gaussian one has a learned per-feature
-        variance.
-    hidden_noise : float
-        Std of the Gaussian noise added before and after the non-linearity of the noisy
-        hidden layers.
-    n_alphas : int
-        Number of walkback scaling factors alpha_k (section 5.3.3).
-    learn_scaling : bool
-        Learn the alpha_k (else all equal 1).
-    mean, scale : array-like of shape (n_features,)
-        Standardisation of the network's visible input (and of the Gaussian reconstruction).
-    noisy_first_layer : bool, default=None
-        Inject ``hidden_noise`` in ``h_1`` too; None: only when it is the single layer.
-    tied_visible : bool, default=False
-        Decode the visible layer with the transpose of the first weight matrix.
-    """
-
-    def __init__(
-        self,
-        n_features,
-        hidden_layer_sizes,
-        activation,
-        corruption,
-        corruption_level,
-        reconstruction,
-        hidden_noise,
-        n_alphas,
-        learn_scaling,
-        mean,
-        scale,
-        noisy_first_layer=None,
-        tied_visible=False,
-    ):
-        super().__init__()
-        sizes = [n_features, *hidden_layer_sizes]
-        self.n_layers = len(hidden_layer_sizes)
-        self.corruption = corruption
-        self.corruption_level = float(corruption_level)
-        self.reconstruction = reconstruction
-        self.hidden_noise = float(hidden_noise)
-        if noisy_first_layer is None:
-            noisy_first_layer = self.n_layers == 1
-        self.noisy_first_layer = bool(noisy_first_layer)
-        self.layers = nn.ModuleList(nn.Linear(sizes[i], sizes[i + 1]) for i in range(self.n_layers))
-        self.act = ACTIVATIONS[activation]()
-        self.tied_visible = tied_visible
-        if not tied_visible:
-            self.decoder = nn.Linear(sizes[1], n_features, bias=False)
-            if reconstruction == "gaussian":
-                nn.init.zeros_(self.decoder.weight)
-        self.visible_bias = nn.Parameter(torch.zeros(n_features))
-        if reconstruction == "gaussian":
-            self.log_std = nn.Parameter(torch.zeros(n_features))
-        self.learn_scaling = learn_scaling
-        if learn_scaling:
-            self.log_alpha = nn.Parameter(torch.zeros(n_alphas))
-        else:
-            self.register_buffer("log_alpha", torch.zeros(n_alphas))
-        self.register_buffer("mean", torch.as_tensor(mean, dtype=torch.float32).clone())
-        self.register_buffer("scale", torch.as_tensor(scale, dtype=torch.float32).clone())
-
-    # -- pieces of one chain step ------------------------------------------------------------
-    def corrupt(self, x, generator=None):
-        """Sample ``x~ ~ C(x~ | x)`` in data units."""
-        if self.corruption == "gaussian":
-            return x + self.corruption_level * _normal(x.shape, x, generator)
-        # one uniform per entry: u < level replaces it, by a 1 when u < level / 2
-        u = _uniform(x.shape, x, generator)
-        bits = (u < 0.5 * self.corruption_level).to(x.dtype)
-        return torch.where(u < self.corruption_level, bits, x)
-
-    def init_hidden(self, n, like):
-        return [like.new_zeros((n, layer.out_features)) for layer in self.layers]
-
-    def _hidden_update(self, i, v, hidden, noisy, generator):
-        # layer i (1-based) from the layer below (visible input for i = 1) and, tied, above
-        below = v if i == 1 else hidden[i - 2]
-        pre = self.layers[i - 1](below)
-        if i < self.n_layers:
-            pre = pre + hidden[i] @ self.layers[i].weight
-        noisy = noisy and self.hidden_noise > 0 and (i > 1 or self.noisy_first_layer)
-        if noisy:
-            pre = pre + self.hidden_noise * _normal(pre.shape, pre, generator)
-        h = self.act(pre)
-        if noisy:
-            h = h + self.hidden_noise * _normal(h.shape, h, generator)
-        return h
-
-    def step(self, x_corrupt, hidden, noisy=True, generator=None):
-        """Odd then even layer updates from a corrupted visible ``x_corrupt``.
-
-        Returns the visible reconstruction's pre-activation (Bernoulli logits, or the
-        standardised Gaussian mean) and the new hidden state.
-        """
-        v = self.standardize(x_corrupt)
-        hidden = list(hidden)
-        for i in range(1, self.n_layers + 1, 2):
-            hidden[i - 1] = self._hidden_update(i, v, hidden, noisy, generator)
-        if self.tied_visible:
-            out = hidden[0] @ self.layers[0].weight + self.visible_bias
-        else:
-            out = self.decoder(hidden[0]) + self.visible_bias
-        if self.reconstruction == "gaussian":
-            out = out + v  # residual: the identity at initialisation
-        for i in range(2, self.n_layers + 1, 2):
-            hidden[i - 1] = self._hidden_update(i, v, hidden, noisy, generator)
-        return out, hidden
-
-    def standardize(self, x):
-        return (x - self.mean) / self.scale
-
-    def alpha(self, k):
-        """Scaling factor of walkback step ``k`` (0-based), 1 without ``learn_scaling``."""
-        return torch.exp(self.log_alpha[min(k, self.log_alpha.numel() - 1)])
-
-    # -- reconstruction distribution ---------------------------------------------------------
-    def recon_mean(self, out, k=0):
-        """Mean of ``P(x | h)`` in data units."""
-        if self.reconstruction == "bernoulli":
-            return torch.sigmoid(self.alpha(k) * out)
-        return self.mean + self.scale * out
-
-    def recon_std(self, k=0):
-        """Per-feature std of the Gaussian reconstruction, data units."""
-        return self.scale * torch.exp(self.log_std) * torch.sqrt(self.alpha(k))
-
-    def recon_sample(self, out, k=0, generator=None):
-        if self.reconstruction == "bernoulli":
-            p = torch.sigmoid(self.alpha(k) * out)
-            return (_uniform(p.shape, p, generator) < p).to(p.dtype)
-        return self.recon_mean(out, k) + self.recon_std(k) * _normal(out.shape, out, generator)
-
-    def recon_nll(self, x, out, k=0):
-        """Per-row ``-log P(x | h)`` up to the data-independent log-Jacobian of scaling."""
-        if self.reconstruction == "bernoulli":
-            logits = self.alpha(k) * out
-            return F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(-1)
-        z = self.standardize(x)
-        log_var = 2.0 * self.log_std + self.log_alpha[min(k, self.log_alpha.numel() - 1)]
-        return 0.5 * (((z - out) ** 2) * torch.exp(-log_var) + log_var + LOG_2PI).sum(-1)
-
-    def forward(self, x):
-        """Mean-field top hidden layer of clean ``x`` (noise-free updates, x clamped)."""
-        hidden = self.init_hidden(len(x), x)
-        for _ in range(self.n_layers):
-            _, hidden = self.step(x, hidden, noisy=False)
-        return hidden[-1]
-
-
-class GSNLoss(nn.Module):
-    """Walkback training objective of a GSN (thesis eq. 5.3 and section 5.5.2).
-
-    From each training ``x_0`` the chain is unrolled for ``k`` steps (``k ~ Geometric(p)``,
-    a fixed int, or 1 for plain denoising); every step's reconstruction distribution is
-    trained to give high likelihood to ``x_0``. The loss is the sum over steps of
-    ``-log P(x_0 | h_t)``, averaged over the rows of the batch. Visible samples are not
-    back-propagated through; hidden states are (reparametrised noise).
-    """
-
-    def __init__(self, walkback="geometric", walkback_p=0.5, max_steps=10):
-        super().__init__()
-        self.walkback = walkback
-        self.walkback_p = walkback_p
-        self.max_steps = max_steps
-
-    def lengths(self, n, like):
-        """Number of unrolled steps of each row."""
-        if self.walkback == "geometric":
-            return geometric_lengths(n, self.walkback_p, self.max_steps, like)
-        steps = max(int(self.walkback), 1)
-        return torch.full((n,), steps, dtype=torch.long, device=like.device)
-
-    def forward(self, module, X):
-        n = len(X)
-        lengths = self.lengths(n, X)
-        n_steps = int(lengths.max())
-        # H_0 = 0, as in the thesis experiments (5.5.2); a clamped burn-in approximating
-        # P(H_0 | X_0) = P(H_1 | X_0) of Theorem 3 gave worse samples (measured)
-        hidden = module.init_hidden(n, X)
-        x = X
-        total = X.new_zeros(())
-        for t in range(n_steps):
-            out, hidden = module.step(module.corrupt(x), hidden)
-            nll = module.recon_nll(X, out, t)
-            total = total + (nll * (lengths > t)).sum()
-            if t + 1 < n_steps:
-                with torch.no_grad():
-                    x = module.recon_sample(out, t)
-        return total / n
+_COUNT = Interval(numbers.Integral, 1, None, closed="left")
+_NON_NEGATIVE_COUNT = Interval(numbers.Integral, 0, None, closed="left")
 
 
 @torch.no_grad()
-def run_chain(module, x, n_keep, *, burn_in=0, thin=1, generator=None, clamp=None, collect="state"):
+def run_chain(
+    module, x, n_keep, *, generator, burn_in=0, thin=1, clamp=None, collect="state", progress=None
+):
     """Run ``len(x)`` GSN chains in parallel (vectorised over chains).
 
     Each step corrupts the visible state, updates the hidden layers and draws the next
@@ -294,15 +58,16 @@ def run_chain(module, x, n_keep, *, burn_in=0, thin=1, generator=None, clamp=Non
 
     Returns the ``collect``-ed quantity ("state": sampled x, "mean": reconstruction
     means, "out": reconstruction pre-activations) every ``thin`` steps after ``burn_in``,
-    shape (n_chains, n_keep, d).
+    shape (n_chains, n_keep, d). ``progress`` (a :class:`skscore._progress.Progress`) is
+    advanced once per step.
     """
     hidden = module.init_hidden(len(x), x)
     if clamp is not None:
         x = torch.where(clamp[0], clamp[1], x)
     kept = []
     for t in range(1, burn_in + n_keep * thin + 1):
-        out, hidden = module.step(module.corrupt(x, generator), hidden, generator=generator)
-        x = module.recon_sample(out, 0, generator)
+        out, hidden = module.step(module.corrupt(x, generator), hidden, generator)
+        x = module.recon_sample(out, generator)
         if clamp is not None:
             x = torch.where(clamp[0], clamp[1], x)
         if t > burn_in and (t - burn_in) % thin == 0:
@@ -312,6 +77,8 @@ def run_chain(module, x, n_keep, *, burn_in=0, thin=1, generator=None, clamp=Non
                 kept.append(module.recon_mean(out, 0))
             else:
                 kept.append(out)
+        if progress is not None:
+            progress.update(1)
     return torch.stack(kept, dim=1)
 
 
@@ -331,10 +98,11 @@ def log_mean_likelihood(module, x, out):
     return torch.logsumexp(log_p, dim=1) - math.log(out.shape[0])
 
 
+@fill_doc(shared_parameters=shared_parameter_docs(exclude=("hidden_layer_sizes",)))
 class GSNSampler(
     ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, BaseNeuralEstimator
 ):
-    __doc__ = f"""Generative stochastic network: a learned Markov chain that samples the data.
+    """Generative stochastic network: a learned Markov chain that samples the data.
 
     Learns the transition operator of a Markov chain whose stationary distribution estimates
     the data distribution (thesis chapter 5). Each step corrupts the visible state
@@ -351,18 +119,18 @@ class GSNSampler(
         Widths of the hidden layers. More than one layer gives the latent-state GSN: odd
         and even layers are updated alternately, downward weights are the transposes of
         the upward ones and noise is injected in the hidden units.
-    corruption : {{"auto", "salt_and_pepper", "gaussian"}}, default="auto"
+    corruption : {"auto", "salt_and_pepper", "gaussian"}, default="auto"
         Corruption of the visible units. "salt_and_pepper" replaces each entry by a random
         bit with probability ``corruption_level`` (data in [0, 1]); "gaussian" adds
-        ``N(0, corruption_level^2)`` in data units. "auto": salt_and_pepper for {{0, 1}}
+        ``N(0, corruption_level^2)`` in data units. "auto": salt_and_pepper for {0, 1}
         data, gaussian otherwise.
     corruption_level : float, default=0.2
         Replacement probability (salt_and_pepper, at most 1) or noise std in data units
         (gaussian).
-    reconstruction : {{"auto", "bernoulli", "gaussian"}}, default="auto"
+    reconstruction : {"auto", "bernoulli", "gaussian"}, default="auto"
         Factorised reconstruction distribution ``P(x | h)``, trained by its
         log-likelihood: "bernoulli" (data in [0, 1]) or "gaussian" with a learned
-        per-feature variance. "auto": bernoulli for {{0, 1}} data, gaussian otherwise.
+        per-feature variance. "auto": bernoulli for {0, 1} data, gaussian otherwise.
     hidden_noise : float, default=0.0
         Std of the Gaussian noise added before and after the non-linearity of the hidden
         layers above the first (of the single layer when there is one). A latent GSN needs
@@ -383,7 +151,7 @@ class GSNSampler(
     n_estimator_samples : int, default=1000
         Number of chain states h_j of the estimator ``p_hat(x) = mean_j P(x | h_j)``
         behind ``score_samples`` (section 5.5.1), drawn once at fit from a fixed seed.
-    {_SHARED_DOCS}
+    {shared_parameters}
 
     Attributes
     ----------
@@ -419,17 +187,10 @@ class GSNSampler(
     ``standardize`` centres and scales the inputs of Gaussian-corrupted data (and the
     Gaussian reconstruction); it never changes what is estimated, and every output is in
     data units. With salt-and-pepper corruption the entries are bits and enter the network
-    as they are: standardising would turn a flipped rare pixel into a huge input (measured:
-    worse samples on binarised digits).
+    as they are: standardising would turn a flipped rare pixel into a huge input.
 
-    What worked on binarised digits (``benchmarks/bench_gsn.py``): the shared training
-    defaults are short for a thousand rows; 200 epochs of batch 100 at ``lr=3e-3`` with a
-    cosine learning-rate decay (``callbacks=[LRScheduler(policy=CosineAnnealingLR,
-    T_max=max_epochs)]`` from ``skorch.callbacks``) trained every variant. Walkback without
-    ``learn_scaling`` blurs the reconstruction and the samples; with it, it beats plain
-    denoising. The latent GSN needs ``hidden_noise`` of about 2 and the learning-rate decay;
-    it then gives the sharpest samples of the family, mixing between classes more slowly
-    than the one-layer chains.
+    The user guide reports what trained well on binarised digits (epochs, learning rate,
+    walkback with learned scaling, hidden noise of latent GSNs).
 
     The chain is unadjusted: its long-run distribution equals the data distribution only as
     far as ``P(x | h)`` matches the true conditional (Proposition 1), and a factorised
@@ -465,11 +226,12 @@ class GSNSampler(
     }
     _module_class = GSNModule
     _criterion_class = GSNLoss
-    _tied_visible = False
+    _divergence_remedy = "lower `lr` or `corruption_level`, or keep `standardize=True`"
 
     def __init__(
         self,
         hidden_layer_sizes=(256,),
+        *,
         corruption="auto",
         corruption_level=0.2,
         reconstruction="auto",
@@ -478,14 +240,19 @@ class GSNSampler(
         walkback_p=0.5,
         learn_scaling=False,
         n_estimator_samples=1000,
-        *,
         activation="tanh",
         standardize=True,
         max_epochs=100,
         batch_size=256,
         lr=1e-3,
+        lr_schedule="cosine",
         optimizer="adam",
+        optimizer_params=None,
         weight_decay=0.0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
         device="auto",
         callbacks=None,
         random_state=None,
@@ -505,8 +272,14 @@ class GSNSampler(
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
+        self.lr_schedule = lr_schedule
         self.optimizer = optimizer
+        self.optimizer_params = optimizer_params
         self.weight_decay = weight_decay
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
         self.device = device
         self.callbacks = callbacks
         self.random_state = random_state
@@ -529,29 +302,38 @@ class GSNSampler(
                 stacklevel=3,
             )
 
-    def _validate_fit_data(self, X, y, *, reset):
-        X = self._validate_X(X, reset=reset)
+    def _resolve_auto(self, X):
+        """``(corruption, reconstruction)`` with "auto" resolved from the data."""
         binary = bool(np.isin(X, (0.0, 1.0)).all())
-        self.corruption_ = self.corruption
-        if self.corruption == "auto":
-            self.corruption_ = "salt_and_pepper" if binary else "gaussian"
-        self.reconstruction_ = self.reconstruction
-        if self.reconstruction == "auto":
-            self.reconstruction_ = "bernoulli" if binary else "gaussian"
-        if self.corruption_ == "salt_and_pepper" and self.corruption_level > 1:
+        corruption, reconstruction = self.corruption, self.reconstruction
+        if corruption == "auto":
+            corruption = "salt_and_pepper" if binary else "gaussian"
+        if reconstruction == "auto":
+            reconstruction = "bernoulli" if binary else "gaussian"
+        return corruption, reconstruction
+
+    def _validate_fit_data(self, X, y, *, reset):
+        X, _ = super()._validate_fit_data(X, y, reset=reset)
+        corruption, reconstruction = (
+            self._resolve_auto(X) if reset else (self.corruption_, self.reconstruction_)
+        )
+        if corruption == "salt_and_pepper" and self.corruption_level > 1:
             raise ValueError(
                 "corruption_level is a probability with salt_and_pepper corruption; "
                 f"got {self.corruption_level}"
             )
-        for name in ("corruption", "reconstruction"):
-            if getattr(self, f"{name}_") in ("salt_and_pepper", "bernoulli"):
-                _check_unit_interval(X, f"{name}={getattr(self, name + '_')!r}")
+        for name, value in (("corruption", corruption), ("reconstruction", reconstruction)):
+            if value in ("salt_and_pepper", "bernoulli"):
+                _check_unit_interval(X, f"{name}={value!r}")
         return X, None
 
     def _standardization(self, X):
-        if self.corruption_ == "salt_and_pepper":
+        if self._resolve_auto(X)[0] == "salt_and_pepper":
             return np.zeros(X.shape[1]), np.ones(X.shape[1])
         return super()._standardization(X)
+
+    def _prepare_fit(self, X, y):
+        self.corruption_, self.reconstruction_ = self._resolve_auto(X)
 
     def _n_alphas(self):
         if self.walkback == "geometric":
@@ -571,7 +353,6 @@ class GSNSampler(
             "learn_scaling": self.learn_scaling,
             "mean": self.mean_,
             "scale": self.scale_,
-            "tied_visible": self._tied_visible,
         }
 
     def _criterion_params(self, X, y):
@@ -632,13 +413,18 @@ class GSNSampler(
         return self._fit(X)
 
     # -- chains ----------------------------------------------------------------------------
-    def _chain(self, n_keep, *, n_chains, burn_in, thin, collect, random_state, X_init=None):
+    def _chain(
+        self, n_keep, *, n_chains, burn_in, thin, collect, random_state, X_init=None, report=False
+    ):
         rng = check_random_state(random_state)
         if X_init is None:
             X_init = self.chain_starts_[rng.randint(len(self.chain_starts_), size=n_chains)]
         generator = torch.Generator(device=self.device_)
         generator.manual_seed(int(rng.randint(np.iinfo(np.int32).max)))
         x = self._chain_tensor(X_init)
+        progress = Progress(
+            burn_in + n_keep * thin, "sampling", enabled=report and self.verbose >= 1
+        )
         kept = run_chain(
             self._chain_module(),
             x,
@@ -647,7 +433,9 @@ class GSNSampler(
             thin=thin,
             generator=generator,
             collect=collect,
+            progress=progress,
         )
+        progress.close()
         return kept.reshape(-1, x.shape[1]).cpu().numpy().astype(np.float64)
 
     def _chain_module(self):
@@ -655,10 +443,6 @@ class GSNSampler(
 
     def _chain_tensor(self, X):
         return torch.tensor(np.asarray(X, dtype=np.float32), device=self.device_)
-
-    def _check_X(self, X):
-        check_is_fitted(self)
-        return self._validate_X(X, reset=False)
 
     # -- public API ------------------------------------------------------------------------
     def sample(
@@ -727,13 +511,26 @@ class GSNSampler(
         True
         """
         check_is_fitted(self)
-        _check_int(n_samples, "n_samples", 1)
+        check_arguments(
+            "GSNSampler.sample",
+            {
+                "n_samples": [_COUNT],
+                "n_chains": [_COUNT, None],
+                "burn_in": [_NON_NEGATIVE_COUNT],
+                "thin": [_COUNT],
+                "mean_field": ["boolean"],
+                "random_state": ["random_state"],
+            },
+            n_samples=n_samples,
+            n_chains=n_chains,
+            burn_in=burn_in,
+            thin=thin,
+            mean_field=mean_field,
+            random_state=random_state,
+        )
         n_chains = n_samples if n_chains is None else n_chains
-        _check_int(n_chains, "n_chains", 1)
         if n_chains > n_samples:
             raise ValueError(f"n_chains={n_chains} must be at most n_samples={n_samples}")
-        _check_int(burn_in, "burn_in", 0)
-        _check_int(thin, "thin", 1)
         if X_init is not None:
             X_init = np.asarray(self._check_X(X_init), dtype=np.float64)
             if len(X_init) != n_chains:
@@ -747,6 +544,7 @@ class GSNSampler(
             collect="mean" if mean_field else "state",
             random_state=random_state,
             X_init=X_init,
+            report=True,
         )
         return states.reshape(n_chains, n_keep, -1).reshape(-1, states.shape[1])[:n_samples]
 
@@ -806,7 +604,13 @@ class GSNSampler(
         X = validate_data(
             self, X, reset=False, dtype=[np.float64, np.float32], ensure_all_finite="allow-nan"
         )
-        _check_int(n_steps, "n_steps", 1)
+        check_float32_range(X)
+        check_arguments(
+            "GSNSampler.impute",
+            {"n_steps": [_COUNT], "random_state": ["random_state"]},
+            n_steps=n_steps,
+            random_state=random_state,
+        )
         missing = np.isnan(X)
         X_filled = X.copy()
         rows = np.flatnonzero(missing.any(axis=1))
@@ -955,11 +759,6 @@ class GSNSampler(
         True
         """
         return float(np.mean(self.score_samples(X)))
-
-
-def _check_int(value, name, min_value):
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < min_value:
-        raise ValueError(f"{name} must be an int >= {min_value}, got {value!r}")
 
 
 def _check_unit_interval(X, what):

@@ -6,6 +6,7 @@ selected layer are collected in one forward pass per batch with forward hooks.
 """
 
 import copy
+import inspect
 import numbers
 import threading
 
@@ -29,7 +30,8 @@ from sklearn.utils.validation import (
 )
 from torch import nn
 
-from ._base import resolve_device, seeded_torch
+from ._base import resolve_device
+from ._nn import reinitialize_, seeded_generator
 
 __all__ = ["LinearProbeTransformer"]
 
@@ -52,7 +54,7 @@ def _describe(obj):
     return type(obj).__name__ if not isinstance(obj, type) else obj.__name__
 
 
-def resolve_module(model, n_features):
+def resolve_module(model, n_features, generator=None):
     """The torch module behind ``model`` and whether it is a fresh one built here.
 
     ``model`` is an ``nn.Module`` instance, a fitted skorch net or skscore estimator (its
@@ -75,7 +77,12 @@ def resolve_module(model, n_features):
             "net.module_ to keep them."
         )
     if callable(model):
-        module = model(n_features)
+        if generator is not None and _accepts_generator(model):
+            module = model(n_features, generator=generator)
+        else:
+            module = model(n_features)
+            if generator is not None:  # its linear and convolution weights follow the seed
+                reinitialize_(module, generator)
         if not isinstance(module, nn.Module):
             raise TypeError(
                 f"model({n_features}) must return a torch nn.Module, got {_describe(module)}"
@@ -85,6 +92,14 @@ def resolve_module(model, n_features):
         "model must be a torch nn.Module, a fitted skorch net or skscore estimator, or a "
         f"module class/factory called as model(n_features); got {_describe(model)}"
     )
+
+
+def _accepts_generator(factory):
+    try:
+        parameters = inspect.signature(factory).parameters
+    except (TypeError, ValueError):
+        return False
+    return "generator" in parameters
 
 
 def frozen_copy(module, device, dtype):
@@ -445,8 +460,7 @@ default=None
         device = resolve_device(self.device)
         rng = check_random_state(self.random_state)
         seed = rng.randint(np.iinfo(np.int32).max)
-        with seeded_torch(seed, device):
-            module, built = resolve_module(self.model, X.shape[1])
+        module, built = resolve_module(self.model, X.shape[1], seeded_generator(seed))
         dtype = torch.float64 if X.dtype == np.float64 else torch.float32
         if built:
             model = module.to(device=device, dtype=dtype).eval().requires_grad_(False)

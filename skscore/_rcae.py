@@ -3,74 +3,15 @@
 import numbers
 
 from sklearn.utils._param_validation import Interval, StrOptions
-from torch import nn
 
-from ._autoencoder_base import BaseScoreAutoEncoder, jacobian_trace_and_frobenius
-from ._base import _SHARED_PARAMETER_DOCS
-
-
-class ContractiveLoss(nn.Module):
-    """RCAE objective divided by sigma^2, up to the constant d (thesis eq. 3.6).
-
-    With ``r(x) = x + sigma u(x)``: ``(||r - x||^2 + sigma^2 ||dr/dx||_F^2) / sigma^2
-    = ||u||^2 + 2 sigma tr(du/dx) + sigma^2 ||du/dx||_F^2 + d``. Writing ``u = sigma s``
-    this is ``sigma^2 (||s||^2 + 2 tr(ds/dx) + sigma^2 ||ds/dx||_F^2)``: twice Hyvärinen's
-    score-matching loss plus a Jacobian penalty (sliced score matching with projections).
-    """
-
-    def __init__(self, jacobian_penalty="hutchinson", n_projections=1):
-        super().__init__()
-        self.jacobian_penalty = jacobian_penalty
-        self.n_projections = n_projections
-
-    def forward(self, module, X):
-        """Loss on a batch, ``mean(||u||^2 + 2 sigma tr(du/dx) + sigma^2 ||du/dx||_F^2)``.
-
-        Parameters
-        ----------
-        module : torch.nn.Module
-            Maps a batch to the displacement ``u(x) = (r(x) - x) / sigma``; ``module.sigma`` is
-            the penalty length (a ``ReconstructionField``).
-        X : torch.Tensor of shape (n_samples, n_features)
-            Batch.
-
-        Returns
-        -------
-        loss : torch.Tensor
-            Scalar, differentiable in the module's parameters (the Jacobian terms keep their
-            graph); with "hutchinson" an unbiased random estimate.
-
-        Examples
-        --------
-        With ``u = sigma * s``, ``s`` the score estimate, the exact loss is ``sigma^2`` times
-        twice the Hyvärinen loss (minus :meth:`RCAE.score`) plus the Jacobian penalty:
-
-        >>> import numpy as np
-        >>> import torch
-        >>> from skscore import RCAE
-        >>> from skscore._rcae import ContractiveLoss
-        >>> from skscore.datasets import GaussianMixtureDensity
-        >>> density = GaussianMixtureDensity(means=[[0.0, 0.0]], covariances=[[0.25, 0.01]])
-        >>> X = density.sample(200, random_state=0)
-        >>> rcae = RCAE(sigma=0.05, hidden_layer_sizes=(32,), max_epochs=10, lr=1e-2,
-        ...             random_state=0).fit(X)
-        >>> loss = ContractiveLoss("exact")(rcae.module_, torch.tensor(X)).item()
-        >>> penalty = rcae.sigma**2 * np.mean(np.sum(rcae.hessian_log_density(X) ** 2, (1, 2)))
-        >>> bool(np.isclose(loss / rcae.sigma**2, -2 * rcae.score(X) + penalty))
-        True
-        >>> bool(loss < 0)  # the zero field (untrained residual network) scores 0
-        True
-        """
-        n_projections = None if self.jacobian_penalty == "exact" else self.n_projections
-        u, trace, frobenius = jacobian_trace_and_frobenius(
-            module, X, n_projections, create_graph=True
-        )
-        sigma = module.sigma
-        return ((u**2).sum(-1) + 2 * sigma * trace + sigma**2 * frobenius).mean()
+from ._autoencoder_base import BaseScoreAutoEncoder
+from ._docstrings import fill_doc, shared_parameter_docs
+from ._objectives import ContractiveLoss
 
 
+@fill_doc(shared_parameters=shared_parameter_docs())
 class RCAE(BaseScoreAutoEncoder):
-    __doc__ = f"""Reconstruction contractive auto-encoder: learns the score of p at small sigma.
+    """Reconstruction contractive auto-encoder: learns the score of p at small sigma.
 
     Minimises ``||r(x) - x||^2 + sigma^2 ||dr/dx||_F^2`` (thesis eq. 3.6), the analytic small-noise
     version of the denoising criterion (Proposition 1). Its optimum is ``r(x) = x + sigma^2
@@ -84,15 +25,16 @@ class RCAE(BaseScoreAutoEncoder):
     ----------
     sigma : float, default=0.1
         Weight of the contraction penalty, as a length in data units (penalty ``sigma^2``).
-    parametrization : {{"residual", "autoencoder"}}, default="residual"
+    parametrization : {"residual", "autoencoder", "energy"}, default="residual"
         "residual": ``r(x) = x + sigma * f(x)`` with ``f`` zero-initialised; "autoencoder":
-        ``r`` is the MLP itself.
-    jacobian_penalty : {{"hutchinson", "exact"}}, default="hutchinson"
+        ``r`` is the MLP itself; "energy": a scalar network ``E(x)`` with score ``-∇E``
+        (exactly conservative; ``score_samples`` and ``energy_difference`` in closed form).
+    jacobian_penalty : {"hutchinson", "exact"}, default="hutchinson"
         "exact": the full Jacobian (about d times the cost of a DAE step); "hutchinson": an
         unbiased estimate from ``n_projections`` Rademacher vectors per example.
     n_projections : int, default=1
         Random projections per example for "hutchinson".
-    {_SHARED_PARAMETER_DOCS}
+    {shared_parameters}
 
     Attributes
     ----------
@@ -134,18 +76,24 @@ class RCAE(BaseScoreAutoEncoder):
     def __init__(
         self,
         sigma=0.1,
+        *,
         parametrization="residual",
         jacobian_penalty="hutchinson",
         n_projections=1,
-        *,
         hidden_layer_sizes=(256, 256),
         activation="tanh",
         standardize=True,
         max_epochs=100,
         batch_size=256,
         lr=1e-3,
+        lr_schedule="cosine",
         optimizer="adam",
+        optimizer_params=None,
         weight_decay=0.0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
         device="auto",
         callbacks=None,
         random_state=None,
@@ -161,8 +109,14 @@ class RCAE(BaseScoreAutoEncoder):
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
+        self.lr_schedule = lr_schedule
         self.optimizer = optimizer
+        self.optimizer_params = optimizer_params
         self.weight_decay = weight_decay
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
         self.device = device
         self.callbacks = callbacks
         self.random_state = random_state

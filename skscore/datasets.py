@@ -10,6 +10,7 @@ against which score estimators, samplers and metrics are tested.
 import functools
 import math
 import numbers
+import warnings
 
 import numpy as np
 from scipy.linalg import solve_triangular
@@ -385,12 +386,14 @@ class GaussianMixtureDensity:
     (1000, 2)
     >>> print(np.round(density.log_prob([[0.0, 0.0]]), 3))
     [-2.531]
-    >>> print(np.round(density.score([[1.0, 0.0]]), 2))
+    >>> print(np.round(density.grad_log_density([[1.0, 0.0]]), 2))
     [[-1.  0.]]
     >>> density.smoothed(0.5).covariances[1]
     array([[0.75, 0.  ],
            [0.  , 0.75]])
     """
+
+    _field_methods = ("grad_log_density", None, "log_prob")
 
     def __init__(self, means, covariances, weights=None):
         try:
@@ -629,7 +632,7 @@ class GaussianMixtureDensity:
         X = self._check_X(X)
         return self._evaluate(X, with_score=False)[0]
 
-    def score(self, X):
+    def grad_log_density(self, X):
         """Exact score ``grad_x log p(x)`` at each row of ``X``.
 
         ``sum_k r_k(x) (-Sigma_k^{-1} (x - mu_k))`` with responsibilities
@@ -659,16 +662,48 @@ class GaussianMixtureDensity:
         ...     (density.log_prob(X + h * e) - density.log_prob(X - h * e)) / (2 * h)
         ...     for e in np.eye(2)
         ... ])
-        >>> bool(np.allclose(density.score(X), finite_diff, atol=1e-6))
+        >>> bool(np.allclose(density.grad_log_density(X), finite_diff, atol=1e-6))
         True
 
         Near a single component it points back to its mean, ``-(x - mu) / var``:
 
-        >>> bool(np.allclose(density.score([[4.5, 0.0]]), [[-(4.5 - 4.0) / 0.5, 0.0]], atol=0.01))
+        >>> S = density.grad_log_density([[4.5, 0.0]])
+        >>> bool(np.allclose(S, [[-(4.5 - 4.0) / 0.5, 0.0]], atol=0.01))
         True
         """
         X = self._check_X(X)
         return self._evaluate(X, with_score=True)[1]
+
+    def score(self, X):
+        """Deprecated name of :meth:`grad_log_density` (the gradient, not a likelihood).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Points.
+
+        Returns
+        -------
+        score : ndarray of shape (n_samples, n_features)
+            The gradient of the log-density.
+
+        Examples
+        --------
+        >>> import warnings
+        >>> from skscore.datasets import GaussianMixtureDensity
+        >>> density = GaussianMixtureDensity([[0.0, 0.0]], covariances=1.0)
+        >>> with warnings.catch_warnings(record=True):
+        ...     warnings.simplefilter("always")
+        ...     density.score([[1.0, 0.0]])
+        array([[-1., -0.]])
+        """
+        warnings.warn(
+            "GaussianMixtureDensity.score is deprecated: it is the gradient of the "
+            "log-density, now named grad_log_density",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return self.grad_log_density(X)
 
     def sample(self, n_samples=1, random_state=None):
         """Draw independent samples.
@@ -839,7 +874,7 @@ def manifold_density(n_features=10, width=0.05, n_components=None):
     >>> density = manifold_density(n_features=10)
     >>> density.n_features
     10
-    >>> density.score(density.sample(4, random_state=0)).shape
+    >>> density.grad_log_density(density.sample(4, random_state=0)).shape
     (4, 10)
     """
     n_features = _check_int(n_features, "n_features", min_value=2)

@@ -17,6 +17,8 @@ import warnings
 import numpy as np
 from sklearn.utils import check_array
 
+from ._fields import as_field
+
 __all__ = [
     "curl_2d",
     "energy_distance",
@@ -537,25 +539,28 @@ def symmetricity(A):
 
 
 def jacobian_symmetricity(estimator, X, eps=None):
-    """Symmetricity of an estimator's Jacobian at each row of ``X``.
+    """Symmetricity of the Jacobian of an estimator's vector field at each row of ``X``.
 
-    The map is ``estimator.reconstruct`` if it exists, else ``estimator.predict``;
-    it must send R^d to R^d. Its Jacobian comes from ``estimator.jacobian(X)``
-    (shape (n, d, d)) when the estimator has one, otherwise from central finite
-    differences in float64. Report it together with the reconstruction error: an
-    identity map is trivially symmetric.
+    The field is the score ``∇ log p`` of a score estimator or density (its Jacobian is the
+    Hessian of ``log p``), the predicted field of a :class:`~skscore.ConservativeFieldRegressor`
+    (or any regressor whose ``predict`` maps ``R^d`` to ``R^d``), or a callable ``X -> field``.
+    The Jacobian is exact when the estimator has one (``hessian_log_density``,
+    ``jacobian``), otherwise central finite differences in float64. A field is a gradient
+    exactly where its Jacobian is symmetric (symmetricity 1). For an auto-encoder's
+    reconstruction ``r = x + sigma^2 s``, ``dr/dx = I + sigma^2 ∇s`` (what Im et al. report):
+    compute it from :meth:`hessian_log_density` and pass it to :func:`symmetricity`.
 
     Parameters
     ----------
     estimator : object
-        A fitted estimator with ``jacobian``, ``reconstruct`` or ``predict``.
+        A fitted skscore estimator, a density, a regressor with ``predict``, or a callable.
     X : array-like of shape (n_samples, n_features)
         Points at which the Jacobian is evaluated.
     eps : float, default=None
         Finite-difference step relative to each feature's standard deviation in
-        ``X`` (1.0 for constant features): feature ``j`` is perturbed by
-        ``eps * std_j``. None means 1e-3, a compromise between truncation error and
-        the round-off of models that compute in float32.
+        ``X`` (1.0 for constant features), when no exact Jacobian exists. None means 1e-3,
+        a compromise between truncation error and the round-off of models that compute in
+        float32.
 
     Returns
     -------
@@ -566,54 +571,15 @@ def jacobian_symmetricity(estimator, X, eps=None):
     --------
     >>> import numpy as np
     >>> from skscore.metrics import jacobian_symmetricity, symmetricity
-    >>> class Linear:
-    ...     def __init__(self, A):
-    ...         self.A = A
-    ...     def predict(self, X):
-    ...         return X @ self.A.T
     >>> A = np.array([[1.0, 2.0], [0.0, 1.0]])
     >>> X = np.random.RandomState(0).normal(size=(3, 2))
-    >>> print(np.round(jacobian_symmetricity(Linear(A), X), 4), round(symmetricity(A), 4))
+    >>> print(np.round(jacobian_symmetricity(lambda X: X @ A.T, X), 4), round(symmetricity(A), 4))
     [0.6667 0.6667 0.6667] 0.6667
     """
     X = _check_2d(X, "X")
-    n, d = X.shape
-    if hasattr(estimator, "jacobian"):
-        J = np.asarray(estimator.jacobian(X), dtype=np.float64)
-        if J.shape != (n, d, d):
-            raise ValueError(
-                f"estimator.jacobian(X) must have shape (n_samples, n_features, n_features)"
-                f"=({n}, {d}, {d}) for a map from R^d to R^d, got {J.shape}"
-            )
-        return symmetricity(J)
-    if hasattr(estimator, "reconstruct"):
-        fn, fn_name = estimator.reconstruct, "reconstruct"
-    elif hasattr(estimator, "predict"):
-        fn, fn_name = estimator.predict, "predict"
-    else:
-        raise TypeError(
-            f"{type(estimator).__name__} has no jacobian, reconstruct or predict method"
-        )
-    eps = 1e-3 if eps is None else _check_positive(eps, "eps")
-    std = X.std(axis=0)
-    steps = eps * np.where(std > 0, std, 1.0)
-    J = np.empty((n, d, d))
-    for j in range(d):
-        X_pert = np.vstack([X, X])
-        X_pert[:n, j] += steps[j]
-        X_pert[n:, j] -= steps[j]
-        out = np.asarray(fn(X_pert), dtype=np.float64)
-        if out.shape != (2 * n, d):
-            raise ValueError(
-                f"estimator.{fn_name} must map R^d to R^d: for input of shape "
-                f"{X_pert.shape} it returned shape {out.shape}"
-            )
-        # actual step sizes (X + h may not be exactly representable)
-        h = X_pert[:n, j] - X_pert[n:, j]
-        J[:, :, j] = (out[:n] - out[n:]) / h[:, None]
-    if not np.all(np.isfinite(J)):
-        raise ValueError(f"estimator.{fn_name} returned non-finite values near X")
-    return symmetricity(J)
+    if eps is not None:
+        eps = _check_positive(eps, "eps")
+    return symmetricity(as_field(estimator, "estimator").jacobian(X, eps=eps))
 
 
 # ---------------------------------------------------------------------------
@@ -631,10 +597,11 @@ def curl_2d(field, bounds, grid_size=50):
     Parameters
     ----------
     field : callable or estimator
-        A function ``(m, 2) -> (m, 2)``, or a fitted estimator: its ``jacobian``
-        (exact curl ``J[:, 1, 0] - J[:, 0, 1]``) if it has one, else its
-        ``reconstruct`` (the curl of ``r(x)`` is that of the field ``r(x) - x``) or
-        ``predict``, differentiated by second-order finite differences on the grid.
+        A function ``(m, 2) -> (m, 2)``, or a fitted estimator or density (its field: the
+        score ``∇ log p`` of a density estimator, the predicted field of a regressor). With
+        an exact Jacobian (``hessian_log_density``, ``jacobian``) the curl is exact,
+        ``J[:, 1, 0] - J[:, 0, 1]``; otherwise the field is differentiated by second-order
+        finite differences on the grid.
     bounds : tuple of 4 floats
         ``(xmin, xmax, ymin, ymax)`` of the grid.
     grid_size : int, default=50
@@ -684,31 +651,12 @@ def curl_2d(field, bounds, grid_size=50):
     GX, GY = np.meshgrid(xs, ys)
     points = np.column_stack([GX.ravel(), GY.ravel()])
     shape = (grid_size, grid_size)
-    if hasattr(field, "jacobian"):
-        J = np.asarray(field.jacobian(points), dtype=np.float64)
-        if J.shape != (points.shape[0], 2, 2):
-            raise ValueError(
-                f"field.jacobian must return shape (m, 2, 2) for a 2-D field, got {J.shape}"
-            )
+    field = as_field(field)
+    if field.has_jacobian:
+        J = field.jacobian(points)
         curl = (J[:, 1, 0] - J[:, 0, 1]).reshape(shape)
     else:
-        for name in ("reconstruct", "predict"):
-            if hasattr(field, name):
-                fn = getattr(field, name)
-                break
-        else:
-            if not callable(field):
-                raise TypeError(
-                    f"field must be a callable or an estimator with jacobian, reconstruct "
-                    f"or predict, got {type(field).__name__}"
-                )
-            fn = field
-        V = np.asarray(fn(points), dtype=np.float64)
-        if V.shape != points.shape:
-            raise ValueError(
-                f"field must map (m, 2) points to (m, 2) vectors; on an input of shape "
-                f"{points.shape} it returned shape {V.shape}"
-            )
+        V = field.gradient(points)
         U, W = V[:, 0].reshape(shape), V[:, 1].reshape(shape)
         curl = np.gradient(W, xs, axis=1, edge_order=2) - np.gradient(U, ys, axis=0, edge_order=2)
     if not np.all(np.isfinite(curl)):

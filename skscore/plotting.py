@@ -8,6 +8,8 @@ object they drew on. matplotlib is imported inside the functions, so importing
 import numpy as np
 from sklearn.utils import check_array, check_random_state
 
+from ._fields import as_field
+
 __all__ = [
     "plot_curl",
     "plot_density_contours",
@@ -16,18 +18,6 @@ __all__ = [
     "plot_probe_errors",
     "plot_vector_field",
 ]
-
-
-def _resolve_callable(obj, method_names, what):
-    """Return ``obj`` if callable, else its first existing method among ``method_names``."""
-    for name in method_names:
-        method = getattr(obj, name, None)
-        if callable(method):
-            return method
-    if callable(obj):
-        return obj
-    names = " or ".join(f"`{name}`" for name in method_names)
-    raise TypeError(f"{what} must be a callable or an estimator with {names}, got {obj!r}.")
 
 
 def _check_bounds(bounds):
@@ -127,7 +117,7 @@ def plot_vector_field(
     >>> len(ax.collections)  # the data points and the arrows
     2
     """
-    fn = _resolve_callable(field, ("grad_log_density", "predict"), "field")
+    fn = as_field(field).gradient
     if X is not None:
         X = check_array(X, dtype=np.float64, input_name="X")
         if X.shape[1] != 2:
@@ -138,12 +128,7 @@ def plot_vector_field(
         bounds = _padded_bounds(X)
     bounds = _check_bounds(bounds)
     GX, GY, points = _grid(bounds, grid_size)
-    V = np.asarray(fn(points), dtype=np.float64)
-    if V.shape != points.shape:
-        raise ValueError(
-            f"field must map (m, 2) points to (m, 2) vectors (a 2-D field); on an input of "
-            f"shape {points.shape} it returned shape {V.shape}."
-        )
+    V = fn(points)
     if normalize:
         norms = np.linalg.norm(V, axis=1, keepdims=True)
         V = V / np.where(norms > 0, norms, 1.0)
@@ -340,7 +325,7 @@ def plot_density_contours(
     >>> [float(v) for v in ax.get_xlim()]
     [-3.0, 3.0]
     """
-    fn = _resolve_callable(log_prob_fn, ("log_prob", "score_samples"), "log_prob_fn")
+    fn = log_prob_fn if callable(log_prob_fn) else as_field(log_prob_fn, "log_prob_fn").log_density
     bounds = _check_bounds(bounds)
     GX, GY, points = _grid(bounds, grid_size)
     logp = np.asarray(fn(points), dtype=np.float64).reshape(-1)
@@ -445,15 +430,8 @@ def plot_curl(
     if colorbar:
         ax.figure.colorbar(mesh, ax=ax, label="curl")
     if arrows:
-        if hasattr(field, "reconstruct"):
-
-            def vectors(X):
-                return field.reconstruct(X) - X
-
-        else:
-            vectors = getattr(field, "predict", field)
         plot_vector_field(
-            vectors,
+            field,
             ax=ax,
             bounds=bounds,
             grid_size=arrow_grid_size,

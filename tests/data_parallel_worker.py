@@ -10,7 +10,6 @@ import torch
 import torch.distributed as dist
 
 from skscore import ConservativeFieldRegressor, DenoisingAEScoreEstimator, GSNSampler
-from skscore._distributed import rank_local_rng
 from skscore.datasets import spiral_density
 
 
@@ -33,10 +32,9 @@ def main(out_dir):
     ).fit(X)
     field = ConservativeFieldRegressor(hidden_layer_sizes=(16,), max_epochs=5, random_state=0)
     field.fit(X, -X)
-    torch.manual_seed(0)
-    with rank_local_rng(torch.device("cpu"), rank):
-        local_draw = torch.randn(3)
-    shared_draw = torch.randn(3)
+    net = dae.net_
+    local_draw = torch.randn(3, generator=net.noise_generator_)
+    shared_draw = torch.randn(3, generator=net.iterator_train__generator)
     result = {
         "rank": rank,
         "models": {"dae": dae, "gsn": gsn, "field": field},

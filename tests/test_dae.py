@@ -69,8 +69,8 @@ def test_score_matches_exact_smoothed_score(dae, data, density):
     # Measured 0.05 (vs 1.0 for predicting zero); the raw score of p is further (0.21).
     _, X_test = data
     S = dae.grad_log_density(X_test)
-    rel_smoothed = fisher_divergence(density.smoothed(SIGMA).score(X_test), S)
-    rel_true = fisher_divergence(density.score(X_test), S)
+    rel_smoothed = fisher_divergence(density.smoothed(SIGMA).grad_log_density(X_test), S)
+    rel_true = fisher_divergence(density.grad_log_density(X_test), S)
     assert rel_smoothed < 0.15
     assert rel_smoothed < rel_true
 

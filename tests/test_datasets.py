@@ -158,7 +158,7 @@ def test_single_component_matches_scipy():
     density = GaussianMixtureDensity(mean[None], cov[None])
     X = rng.normal(size=(50, 4)) * 2
     assert_allclose(density.log_prob(X), multivariate_normal(mean, cov).logpdf(X), rtol=1e-10)
-    assert_allclose(density.score(X), -np.linalg.solve(cov, (X - mean).T).T, rtol=1e-9)
+    assert_allclose(density.grad_log_density(X), -np.linalg.solve(cov, (X - mean).T).T, rtol=1e-9)
 
 
 @pytest.mark.parametrize("cov_kind", COV_KINDS)
@@ -192,14 +192,14 @@ def test_score_is_gradient_of_log_prob(cov_kind):
         e = np.zeros(3)
         e[j] = h
         fd[:, j] = (density.log_prob(X + e) - density.log_prob(X - e)) / (2 * h)
-    assert_allclose(density.score(X), fd, rtol=1e-5, atol=1e-6)
+    assert_allclose(density.grad_log_density(X), fd, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("cov_kind", ["isotropic", "full"])
 def test_far_points_stay_finite(cov_kind):
     density = _mixture(cov_kind)[0]
     X = np.array([[300.0, -200.0, 100.0], [1e4, 0.0, 0.0]])
-    log_p, score = density.log_prob(X), density.score(X)
+    log_p, score = density.log_prob(X), density.grad_log_density(X)
     assert np.all(np.isfinite(log_p)) and np.all(np.isfinite(score))
     assert np.all(log_p < -1e3)
     # far away the score points back toward the mixture
@@ -218,7 +218,7 @@ def test_isotropic_fast_path_agrees_with_general_path():
     assert iso._iso_var is not None and general._iso_var is None
     X = rng.normal(size=(100, 5)) * 2
     assert_allclose(iso.log_prob(X), general.log_prob(X), rtol=1e-9)
-    assert_allclose(iso.score(X), general.score(X), rtol=1e-7, atol=1e-9)
+    assert_allclose(iso.grad_log_density(X), general.grad_log_density(X), rtol=1e-7, atol=1e-9)
 
 
 def test_smoothed_adds_variance_and_is_the_convolution():
@@ -246,7 +246,7 @@ def test_smoothed_score_gives_tweedie_denoiser():
     X = density.sample(200000, random_state=rng)
     X_t = X + sigma * rng.normal(size=X.shape)
     near = np.abs(X_t[:, 0] - 0.3) < 0.01
-    expected = 0.3 + sigma**2 * density.smoothed(sigma).score([[0.3]])[0, 0]
+    expected = 0.3 + sigma**2 * density.smoothed(sigma).grad_log_density([[0.3]])[0, 0]
     assert abs(X[near, 0].mean() - expected) < 0.03
 
 

@@ -29,7 +29,10 @@ def _quiver(ax):
 
 
 class ScoreEstimator:
-    """Stands in for a fitted score estimator; `predict` must not be used."""
+    """Stands in for a fitted score estimator (it names its field methods); `predict` must not
+    be used."""
+
+    _field_methods = ("grad_log_density", None, None)
 
     def grad_log_density(self, X):
         return -X
@@ -87,7 +90,7 @@ def test_vector_field_normalize_gives_unit_arrows():
     "args, kwargs, match",
     [
         ((lambda X: X, np.zeros((5, 3))), {}, "2-D fields"),
-        ((lambda X: X[:, :1], X2), {}, "2-D field"),
+        ((lambda X: X[:, :1], X2), {}, "same shape"),
         ((lambda X: X,), {}, "Pass X or bounds"),
         ((lambda X: X, X2), {"bounds": (1, 0, 0, 1)}, "bounds"),
         ((lambda X: X, X2), {"grid_size": 1}, "grid_size"),
@@ -99,7 +102,7 @@ def test_vector_field_bad_input(args, kwargs, match):
 
 
 def test_vector_field_rejects_non_callable():
-    with pytest.raises(TypeError, match="grad_log_density"):
+    with pytest.raises(TypeError, match="field must be a callable"):
         plot_vector_field(object(), X2)
 
 
@@ -179,6 +182,10 @@ def _log_prob(X):
 
 
 class Density:
+    """A density in the field protocol: its log-density method is named."""
+
+    _field_methods = (None, None, "log_prob")
+
     def log_prob(self, X):
         return _log_prob(X)
 

@@ -306,7 +306,6 @@ def test_random_state_reproducible(sampler):
         ({"initial_step_size": -1.0}, "initial_step_size"),
         ({"target_acceptance": 1.5}, "target_acceptance"),
         ({"n_path_points": 0}, "n_path_points"),
-        ({"score_fn": "not callable"}, "score_fn"),
         ({"score_fn": lambda X: X[:, :1]}, "same shape"),
         ({"score_fn": lambda X: np.full_like(X, np.nan)}, "non-finite"),
     ],
@@ -316,6 +315,12 @@ def test_bad_input_raises(sampler, kwargs, match):
     params.update(kwargs)
     with pytest.raises(ValueError, match=match):
         sampler(**params)
+
+
+@pytest.mark.parametrize("sampler", SAMPLERS)
+def test_a_score_fn_that_is_no_field_is_a_type_error(sampler):
+    with pytest.raises(TypeError, match="score_fn must be a callable"):
+        sampler("not callable", np.zeros((3, 2)), n_steps=2)
 
 
 def test_diverging_langevin_names_the_problem():

@@ -1,0 +1,52 @@
+"""The one validation path: scikit-learn's parameter constraints, for constructor parameters
+(``_parameter_constraints``), public functions (``validate_params``) and method arguments
+(:func:`check_arguments`), plus the checks of numeric ranges that training relies on.
+"""
+
+import numpy as np
+from sklearn.utils._param_validation import validate_parameter_constraints
+
+#: Largest magnitude a float32 network accepts without overflowing to infinity.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def check_arguments(caller, constraints, **values):
+    """Validate method arguments against scikit-learn constraints; raise a clear error.
+
+    Parameters
+    ----------
+    caller : str
+        Name shown in the error, e.g. ``"DenoisingAEScoreEstimator.sample"``.
+    constraints : dict
+        ``{name: [constraint, ...]}`` as in ``_parameter_constraints``.
+    **values
+        The arguments.
+    """
+    validate_parameter_constraints(constraints, values, caller_name=caller)
+
+
+def check_float32_range(X, name="X"):
+    """Raise a ValueError when ``X`` holds values beyond float32's range (training dtype)."""
+    magnitudes = np.abs(X[~np.isnan(X)])
+    if magnitudes.size == 0:
+        return
+    largest = float(magnitudes.max())
+    if largest > FLOAT32_MAX:
+        raise ValueError(
+            f"{name} has values up to {largest:.3g} in magnitude, beyond float32's range "
+            f"({FLOAT32_MAX:.3g}) in which the network trains; rescale the data"
+        )
+
+
+def check_finite_output(values, what, X):
+    """Raise a ValueError when a computed output has NaN or infinite entries."""
+    finite = np.isfinite(values)
+    if finite.all():
+        return values
+    bad_rows = int((~finite.reshape(len(values), -1).all(axis=1)).sum())
+    largest = float(np.max(np.abs(X))) if np.size(X) else 0.0
+    raise ValueError(
+        f"{what} is not finite at {bad_rows} of {len(values)} rows (largest input magnitude "
+        f"{largest:.3g}): the inputs are probably far outside the data the model was trained "
+        "on, or the model diverged"
+    )
