@@ -126,12 +126,12 @@ class BaseScoreAutoEncoder(
         >>> from skscore.datasets import GaussianMixtureDensity
         >>> density = GaussianMixtureDensity(means=[[0.0, 0.0]], covariances=[[0.25, 0.01]])
         >>> X = density.sample(500, random_state=0)
-        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32,), max_epochs=10,
+        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32,), max_epochs=20,
         ...                                 lr=1e-2, random_state=0)
         >>> dae.fit(X) is dae
         True
         >>> dae.n_features_in_, len(dae.history_)  # one history row per epoch
-        (2, 10)
+        (2, 20)
         >>> losses = dae.history_[:, "train_loss"]
         >>> bool(losses[-1] < losses[0])
         True
@@ -148,6 +148,9 @@ class BaseScoreAutoEncoder(
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):
         """Train for one more epoch on X (initialising the network on the first call).
+
+        Like scikit-learn's ``MLPRegressor.partial_fit``, one call is one pass over X; no rows
+        are held out (``early_stopping`` applies to ``fit`` only).
 
         Parameters
         ----------
@@ -172,11 +175,17 @@ class BaseScoreAutoEncoder(
         ...                                 random_state=0)
         >>> for chunk in np.array_split(X, 5):  # e.g. data arriving in batches
         ...     _ = dae.partial_fit(chunk)
-        >>> len(dae.history_)  # one epoch per call; max_epochs is not used
+        >>> len(dae.history_)  # one epoch per call
         5
         >>> _ = dae.partial_fit(X)  # keeps the weights and the first call's standardisation
         >>> len(dae.history_)
         6
+
+        The learning-rate schedule continues across calls: the k-th epoch of all training uses
+        the rate of epoch k of a ``fit`` with ``max_epochs`` epochs.
+
+        >>> dae.history_[-1, "lr"] < dae.history_[0, "lr"]
+        True
         """
         return self._partial_fit(X)
 
@@ -219,7 +228,7 @@ class BaseScoreAutoEncoder(
         >>> from skscore.datasets import GaussianMixtureDensity
         >>> density = GaussianMixtureDensity(means=[[0.0, 0.0]], covariances=[[0.25, 0.01]])
         >>> X = density.sample(500, random_state=0)  # a thin ridge along the first axis
-        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32,), max_epochs=10,
+        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32,), max_epochs=20,
         ...                                 lr=1e-2, random_state=0).fit(X)
         >>> X_off = np.array([[-0.5, 0.2], [0.0, 0.25], [0.5, -0.2]])  # beside the ridge y = 0
         >>> R = dae.reconstruct(X_off)
@@ -253,7 +262,7 @@ class BaseScoreAutoEncoder(
         >>> from skscore.datasets import GaussianMixtureDensity
         >>> density = GaussianMixtureDensity(means=[[0.0, 0.0]], covariances=[[0.25, 0.01]])
         >>> X = density.sample(500, random_state=0)  # a thin ridge along the first axis
-        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32,), max_epochs=10,
+        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32,), max_epochs=20,
         ...                                 lr=1e-2, random_state=0).fit(X)
         >>> X_test = density.sample(200, random_state=1)
         >>> S = dae.grad_log_density(X_test)
@@ -293,7 +302,7 @@ class BaseScoreAutoEncoder(
         >>> from skscore.datasets import GaussianMixtureDensity
         >>> density = GaussianMixtureDensity(means=[[0.0, 0.0]], covariances=[[0.25, 0.01]])
         >>> X = density.sample(500, random_state=0)  # a thin ridge along the first axis
-        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32,), max_epochs=10,
+        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32,), max_epochs=20,
         ...                                 lr=1e-2, random_state=0).fit(X)
         >>> H = dae.hessian_log_density(X[:50])
         >>> H.shape
@@ -348,7 +357,7 @@ class BaseScoreAutoEncoder(
         >>> from skscore.datasets import GaussianMixtureDensity
         >>> density = GaussianMixtureDensity(means=[[0.0, 0.0]], covariances=[[0.25, 0.01]])
         >>> X = density.sample(500, random_state=0)  # a thin ridge along the first axis
-        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32,), max_epochs=10,
+        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32,), max_epochs=20,
         ...                                 lr=1e-2, random_state=0).fit(X)
         >>> X_off = np.array([[-0.5, 0.2], [0.0, 0.25], [0.5, -0.2]])  # beside the ridge y = 0
         >>> M = dae.local_mean(X_off, radius=0.2)
@@ -399,7 +408,7 @@ class BaseScoreAutoEncoder(
         >>> from skscore.datasets import GaussianMixtureDensity
         >>> density = GaussianMixtureDensity(means=[[0.0, 0.0]], covariances=[[0.25, 0.01]])
         >>> X = density.sample(500, random_state=0)  # a thin ridge along the first axis
-        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32,), max_epochs=10,
+        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32,), max_epochs=20,
         ...                                 lr=1e-2, random_state=0).fit(X)
         >>> X_from = density.sample(100, random_state=1)
         >>> X_to = density.sample(100, random_state=2)
@@ -468,7 +477,7 @@ class BaseScoreAutoEncoder(
         >>> from skscore.datasets import GaussianMixtureDensity
         >>> density = GaussianMixtureDensity(means=[[0.0, 0.0]], covariances=[[0.25, 0.01]])
         >>> X = density.sample(500, random_state=0)  # a thin ridge along the first axis
-        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32,), max_epochs=10,
+        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32,), max_epochs=20,
         ...                                 lr=1e-2, random_state=0).fit(X)
         >>> log_p = dae.score_samples([[0.0, 0.0], [0.5, 0.0], [0.0, 0.5]])
         >>> log_p.shape
@@ -644,7 +653,7 @@ class BaseScoreAutoEncoder(
         >>> from skscore.datasets import GaussianMixtureDensity
         >>> density = GaussianMixtureDensity(means=[[0.0, 0.0]], covariances=[[0.25, 0.01]])
         >>> X = density.sample(500, random_state=0)  # a thin ridge along the first axis
-        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32,), max_epochs=10,
+        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32,), max_epochs=20,
         ...                                 lr=1e-2, random_state=0).fit(X)
         >>> X_new, acceptance = dae.sample(100, n_steps=50, burn_in=50, random_state=0,
         ...                                return_acceptance=True)

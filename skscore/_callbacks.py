@@ -13,6 +13,9 @@ from skorch.callbacks import Callback, PrintLog
 from ._distributed import all_reduce_mean, broadcast_from_main, process_group
 from ._progress import Progress
 
+#: Parameters beyond sqrt(float32 max) make the next product overflow: training diverged.
+PARAMETER_LIMIT = math.sqrt(torch.finfo(torch.float32).max)
+
 
 class NonFiniteLossError(FloatingPointError):
     """Raised when training produces a NaN or infinite loss or parameter."""
@@ -20,8 +23,9 @@ class NonFiniteLossError(FloatingPointError):
 
 class NonFiniteGuard(Callback):
     """Stop training with a clear error as soon as a batch loss, or (at the end of an epoch)
-    a parameter, is not finite. The last step of an epoch can only break the parameters, so
-    they are checked too.
+    a parameter, is not finite, or a parameter is so large that the next product overflows
+    float32. The last step of an epoch can only break the parameters, so they are checked
+    too.
 
     Parameters
     ----------
@@ -45,6 +49,13 @@ class NonFiniteGuard(Callback):
         for name, param in net.module_.named_parameters():
             if not torch.isfinite(param).all():
                 self._fail(f"parameter {name!r} became non-finite", net)
+            largest = float(param.detach().abs().max()) if param.numel() else 0.0
+            if largest > PARAMETER_LIMIT:
+                self._fail(
+                    f"parameter {name!r} reached {largest:.3g} (a product of two such values "
+                    "overflows float32)",
+                    net,
+                )
 
 
 class EpochLRSchedule(Callback):

@@ -77,16 +77,14 @@ def resolve_module(model, n_features, generator=None):
             "net.module_ to keep them."
         )
     if callable(model):
-        if generator is not None and _accepts_generator(model):
-            module = model(n_features, generator=generator)
-        else:
-            module = model(n_features)
-            if generator is not None:  # its linear and convolution weights follow the seed
-                reinitialize_(module, generator)
+        seeded = generator is not None and _accepts_generator(model)
+        module = model(n_features, generator=generator) if seeded else model(n_features)
         if not isinstance(module, nn.Module):
             raise TypeError(
                 f"model({n_features}) must return a torch nn.Module, got {_describe(module)}"
             )
+        if generator is not None and not seeded:  # its linear and conv weights follow the seed
+            reinitialize_(module, generator)
         return module, True
     raise TypeError(
         "model must be a torch nn.Module, a fitted skorch net or skscore estimator, or a "

@@ -694,8 +694,8 @@ class GaussianMixtureDensity:
         >>> density = GaussianMixtureDensity([[0.0, 0.0]], covariances=1.0)
         >>> with warnings.catch_warnings(record=True):
         ...     warnings.simplefilter("always")
-        ...     density.score([[1.0, 0.0]])
-        array([[-1., -0.]])
+        ...     density.score([[1.0, 2.0]])
+        array([[-1., -2.]])
         """
         warnings.warn(
             "GaussianMixtureDensity.score is deprecated: it is the gradient of the "

@@ -29,7 +29,7 @@ ESTIMATORS = [
     ),
     # batch 32 and lr 1e-2: enough steps for check_regressors_train's R^2 > 0.5 (1-D y is
     # the potential-target mode)
-    ConservativeFieldRegressor(**{**FAST, "max_epochs": 10, "lr": 1e-2, "batch_size": 32}),
+    ConservativeFieldRegressor(**{**FAST, "max_epochs": 20, "lr": 1e-2, "batch_size": 32}),
     ConservativeFieldRegressor(
         "tied_ae",
         **{**FAST, "hidden_layer_sizes": (32,), "max_epochs": 10, "lr": 1e-2, "batch_size": 32},

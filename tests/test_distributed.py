@@ -14,8 +14,8 @@ import torch.distributed as dist
 import skscore._base
 import skscore._training
 from skscore import ConservativeFieldRegressor, DenoisingAEScoreEstimator
-from skscore._training import TensorBatchIterator
 from skscore._distributed import rank_rows
+from skscore._training import TensorBatchIterator
 from skscore.datasets import spiral_density
 from skscore.metrics import fisher_divergence
 

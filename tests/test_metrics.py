@@ -49,7 +49,9 @@ def test_fisher_divergence_of_smoothed_score_grows_with_sigma():
     density = spiral_density(width=0.02, n_components=60)
     X = density.sample(500, random_state=0)
     true = density.grad_log_density(X)
-    errs = [fisher_divergence(true, density.smoothed(s).grad_log_density(X)) for s in (0.005, 0.02, 0.1)]
+    errs = [
+        fisher_divergence(true, density.smoothed(s).grad_log_density(X)) for s in (0.005, 0.02, 0.1)
+    ]
     assert errs[0] < errs[1] < errs[2] < 1.0
 
 

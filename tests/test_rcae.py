@@ -105,7 +105,9 @@ def test_exact_and_hutchinson_rcae_fit_alike():
             device="cpu",
             random_state=0,
         ).fit(X)
-        errors.append(fisher_divergence(density.grad_log_density(X_test), est.grad_log_density(X_test)))
+        errors.append(
+            fisher_divergence(density.grad_log_density(X_test), est.grad_log_density(X_test))
+        )
     assert max(errors) < 0.1
     assert abs(errors[0] - errors[1]) < 0.05
 
