@@ -34,9 +34,8 @@ from sklearn.neighbors import KernelDensity
 from skorch.callbacks import LRScheduler
 
 from skscore import RCAE, DenoisingAEScoreEstimator
-from skscore._dae import DenoisingLoss
 from skscore._nn import ReconstructionField
-from skscore._rcae import ContractiveLoss
+from skscore._objectives import ContractiveLoss, DenoisingLoss
 from skscore.datasets import (
     GaussianMixtureDensity,
     manifold_density,

@@ -41,7 +41,7 @@ from ._callbacks import (
 )
 from ._distributed import process_group, shared_seeds
 from ._training import OPTIMIZERS, ObjectiveNet, TensorBatchIterator, resolve_optimizer
-from ._validation import check_finite_output, check_float32_range
+from ._validation import check_finite_output, check_float32_range, reject_booleans
 
 #: Floats (of the largest intermediate) one inference chunk may hold: about 64 MB in float64.
 INFERENCE_BUDGET = 2**23
@@ -121,6 +121,9 @@ class BaseNeuralEstimator(BaseEstimator):
 
     def _check_params(self):
         """Cross-parameter checks beyond ``_parameter_constraints``."""
+        reject_booleans(
+            self._parameter_constraints, self.get_params(deep=False), type(self).__name__
+        )
         if self.optimizer == "lbfgs" and process_group()[1] > 1:
             raise ValueError(
                 "optimizer='lbfgs' is not supported in data-parallel training (its line search "

@@ -3,8 +3,14 @@
 (:func:`check_arguments`), plus the checks of numeric ranges that training relies on.
 """
 
+import numbers
+
 import numpy as np
-from sklearn.utils._param_validation import validate_parameter_constraints
+from sklearn.utils._param_validation import (
+    Interval,
+    InvalidParameterError,
+    validate_parameter_constraints,
+)
 
 #: Largest magnitude a float32 network accepts without overflowing to infinity.
 FLOAT32_MAX = float(np.finfo(np.float32).max)
@@ -23,6 +29,24 @@ def check_arguments(caller, constraints, **values):
         The arguments.
     """
     validate_parameter_constraints(constraints, values, caller_name=caller)
+    reject_booleans(constraints, values, caller)
+
+
+def _takes_integers(constraints):
+    return any(
+        c == "random_state" or (isinstance(c, Interval) and c.type is numbers.Integral)
+        for c in constraints
+    )
+
+
+def reject_booleans(constraints, values, caller):
+    """scikit-learn's constraints accept ``True`` as the integer 1 (``bool`` is an ``int``);
+    a boolean given for a count or a seed is a mistake, so say so."""
+    for name, value in values.items():
+        if isinstance(value, (bool, np.bool_)) and _takes_integers(constraints.get(name, [])):
+            raise InvalidParameterError(
+                f"The {name!r} parameter of {caller} must be an int, got {value!r}"
+            )
 
 
 def check_float32_range(X, name="X"):

@@ -9,9 +9,9 @@ import torch
 from sklearn.base import clone
 from skorch.callbacks import LRScheduler
 
-from skscore import ConservativeFieldRegressor, DenoisingAEScoreEstimator
+from skscore import ConservativeFieldRegressor
 from skscore._conservative import grid_conservative_projection
-from skscore.metrics import curl_2d, jacobian_symmetricity
+from skscore.metrics import jacobian_symmetricity
 
 FAST = dict(hidden_layer_sizes=(32, 32), lr=1e-2, batch_size=64, device="cpu", random_state=0)
 
@@ -200,58 +200,6 @@ def test_grid_projection_of_rotation_on_a_square():
     assert np.abs(div[2:-2, 2:-2]).max() < 0.05 * np.abs(F).max()
     assert np.abs(R[:, -1, 0]).max() < 0.1 and np.abs(R[-1, :, 1]).max() < 0.1
     assert np.linalg.norm(G) > 0.3 * np.linalg.norm(F)
-
-
-def test_curl_2d_of_known_fields(gradient_reg):
-    bounds = (-1.0, 2.0, -1.0, 1.0)
-    GX, GY, curl = curl_2d(_rotation, bounds, grid_size=7)
-    assert GX.shape == GY.shape == curl.shape == (7, 7)
-    np.testing.assert_allclose(curl, 2.0)
-    assert GX[0, -1] == 2.0 and GY[-1, 0] == 1.0
-    # (y^2, 0) has curl -2y; second-order differences are exact on quadratics
-    _, GY, curl = curl_2d(lambda X: np.column_stack([X[:, 1] ** 2, 0 * X[:, 0]]), bounds, 9)
-    np.testing.assert_allclose(curl, -2 * GY, atol=1e-12)
-    # a conservative regressor: exact Jacobian, zero curl
-    _, _, curl = curl_2d(gradient_reg, bounds, grid_size=5)
-    np.testing.assert_allclose(curl, 0.0, atol=1e-10)
-
-
-def test_curl_2d_and_symmetricity_of_a_dae():
-    X = np.random.RandomState(0).normal(size=(300, 2))
-    dae = DenoisingAEScoreEstimator(
-        sigma=0.3,
-        parametrization="autoencoder",
-        hidden_layer_sizes=(16,),
-        max_epochs=2,
-        device="cpu",
-        random_state=0,
-    ).fit(X)
-    _, _, curl = curl_2d(dae, (-1, 1, -1, 1), grid_size=5)
-    assert curl.shape == (5, 5) and np.all(np.isfinite(curl))
-    sym = jacobian_symmetricity(dae, X[:10])
-    assert sym.shape == (10,) and np.all((sym >= 0) & (sym <= 1))
-
-
-@pytest.mark.parametrize(
-    "args",
-    [
-        ((-1, 1, 1, -1), 5),
-        ((-1, 1, -1), 5),
-        ((-1, np.nan, -1, 1), 5),
-        ((-1, 1, -1, 1), 2),
-        ((-1, 1, -1, 1), 5.0),
-    ],
-)
-def test_curl_2d_bad_input(args):
-    with pytest.raises(ValueError):
-        curl_2d(_rotation, *args)
-
-
-def test_curl_2d_rejects_non_2d_fields():
-    with pytest.raises(ValueError, match="2"):
-        curl_2d(lambda X: X[:, :1], (-1, 1, -1, 1), 5)
-    with pytest.raises(TypeError):
-        curl_2d(object(), (-1, 1, -1, 1), 5)
 
 
 # -- persistence, determinism, bad input -----------------------------------------------------

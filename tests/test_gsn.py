@@ -341,28 +341,3 @@ def test_one_layer_transform_is_the_encoder(pattern_gsn, patterns):
     layer = pattern_gsn.module_.layers[0]
     W, b = layer.weight.detach().numpy(), layer.bias.detach().numpy()
     np.testing.assert_allclose(pattern_gsn.transform(patterns), np.tanh(patterns @ W.T + b))
-
-
-# -- plotting helper --------------------------------------------------------------------------
-
-
-def test_plot_digit_grid_layout_and_nan():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from skscore.plotting import plot_digit_grid
-
-    images = np.random.default_rng(0).uniform(size=(7, 12))
-    images[0, 0] = np.nan  # a missing pixel is drawn as background
-    ax = plot_digit_grid(images, n_cols=3, image_shape=(3, 4), padding=2)
-    grid = ax.images[0].get_array()
-    assert grid.shape == (3 * 3 + 2 * 2, 3 * 4 + 2 * 2)
-    np.testing.assert_array_equal(grid[:3, 6:10], images[1].reshape(3, 4))
-    assert grid.mask[0, 0] and grid.mask[3, 0]
-    with pytest.raises(ValueError, match="perfect square"):
-        plot_digit_grid(images)
-    with pytest.raises(ValueError, match="n_cols"):
-        plot_digit_grid(images, n_cols=0, image_shape=(3, 4))
-    plt.close("all")

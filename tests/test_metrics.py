@@ -6,9 +6,10 @@ import scipy.stats
 from numpy.testing import assert_allclose
 from scipy.special import logsumexp
 
-from skscore import metrics
+from skscore import DenoisingAEScoreEstimator, metrics
 from skscore.datasets import GaussianMixtureDensity, spiral_density
 from skscore.metrics import (
+    curl_2d,
     energy_distance,
     fisher_divergence,
     jacobian_symmetricity,
@@ -362,3 +363,62 @@ def test_metrics_accept_mixture_ground_truth():
     X = density.sample(400, random_state=0)
     rel = fisher_divergence(density.grad_log_density(X), density.smoothed(0.3).grad_log_density(X))
     assert 0.05 < rel < 1.0
+
+
+# -- 2-D curl --------------------------------------------------------------------------
+
+
+def _rotation(X):
+    return np.column_stack([-X[:, 1], X[:, 0]])
+
+
+def test_curl_2d_of_known_fields():
+    bounds = (-1.0, 2.0, -1.0, 1.0)
+    GX, GY, curl = curl_2d(_rotation, bounds, grid_size=7)
+    assert GX.shape == GY.shape == curl.shape == (7, 7)
+    np.testing.assert_allclose(curl, 2.0)
+    assert GX[0, -1] == 2.0 and GY[-1, 0] == 1.0
+    # (y^2, 0) has curl -2y; second-order differences are exact on quadratics
+    _, GY, curl = curl_2d(lambda X: np.column_stack([X[:, 1] ** 2, 0 * X[:, 0]]), bounds, 9)
+    np.testing.assert_allclose(curl, -2 * GY, atol=1e-12)
+    # a conservative field with an exact Jacobian: the curl is exactly zero
+    _, _, curl = curl_2d(GaussianMixtureDensity([[0.0, 0.0]], [[1.0, 0.5]]), bounds, 5)
+    np.testing.assert_allclose(curl, 0.0, atol=1e-12)
+
+
+def test_curl_2d_and_symmetricity_of_a_dae():
+    X = np.random.RandomState(0).normal(size=(300, 2))
+    dae = DenoisingAEScoreEstimator(
+        sigma=0.3,
+        parametrization="autoencoder",
+        hidden_layer_sizes=(16,),
+        max_epochs=2,
+        device="cpu",
+        random_state=0,
+    ).fit(X)
+    _, _, curl = curl_2d(dae, (-1, 1, -1, 1), grid_size=5)
+    assert curl.shape == (5, 5) and np.all(np.isfinite(curl))
+    sym = jacobian_symmetricity(dae, X[:10])
+    assert sym.shape == (10,) and np.all((sym >= 0) & (sym <= 1))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ((-1, 1, 1, -1), 5),
+        ((-1, 1, -1), 5),
+        ((-1, np.nan, -1, 1), 5),
+        ((-1, 1, -1, 1), 2),
+        ((-1, 1, -1, 1), 5.0),
+    ],
+)
+def test_curl_2d_bad_input(args):
+    with pytest.raises(ValueError):
+        curl_2d(_rotation, *args)
+
+
+def test_curl_2d_rejects_non_2d_fields():
+    with pytest.raises(ValueError, match="2"):
+        curl_2d(lambda X: X[:, :1], (-1, 1, -1, 1), 5)
+    with pytest.raises(TypeError):
+        curl_2d(object(), (-1, 1, -1, 1), 5)

@@ -1,5 +1,7 @@
 """Tests for skscore.plotting (Agg backend, tiny data)."""
 
+import functools
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -10,9 +12,13 @@ import pytest  # noqa: E402
 from matplotlib.collections import PathCollection  # noqa: E402
 from matplotlib.quiver import Quiver  # noqa: E402
 
+from skscore import LinearProbeTransformer  # noqa: E402
+from skscore._nn import make_mlp  # noqa: E402
 from skscore.plotting import (  # noqa: E402
     plot_density_contours,
+    plot_digit_grid,
     plot_pairwise_samples,
+    plot_probe_errors,
     plot_vector_field,
 )
 
@@ -223,3 +229,61 @@ def test_density_contours_log_scale_filled():
 def test_density_contours_bad_input(fn, bounds, match):
     with pytest.raises(ValueError, match=match):
         plot_density_contours(fn, bounds)
+
+
+# -- plotting helper --------------------------------------------------------------------------
+
+
+def test_plot_digit_grid_layout_and_nan():
+    images = np.random.default_rng(0).uniform(size=(7, 12))
+    images[0, 0] = np.nan  # a missing pixel is drawn as background
+    ax = plot_digit_grid(images, n_cols=3, image_shape=(3, 4), padding=2)
+    grid = ax.images[0].get_array()
+    assert grid.shape == (3 * 3 + 2 * 2, 3 * 4 + 2 * 2)
+    np.testing.assert_array_equal(grid[:3, 6:10], images[1].reshape(3, 4))
+    assert grid.mask[0, 0] and grid.mask[3, 0]
+    with pytest.raises(ValueError, match="perfect square"):
+        plot_digit_grid(images)
+    with pytest.raises(ValueError, match="n_cols"):
+        plot_digit_grid(images, n_cols=0, image_shape=(3, 4))
+
+
+# -- plot_probe_errors -----------------------------------------------------------------------------
+
+
+def test_plot_probe_errors_bars():
+    rng = np.random.RandomState(0)
+    y = np.repeat([0, 1, 2], 40)
+    X = rng.normal(size=(120, 4)) + 2.0 * y[:, None]
+    model = functools.partial(make_mlp, hidden_layer_sizes=(6, 5), n_outputs=3, activation="tanh")
+    probes = LinearProbeTransformer(model, random_state=0).fit(X, y)
+    ax = plot_probe_errors(probes)
+    heights = [p.get_height() for p in ax.patches]
+    expected = [r["validation_error"] for r in probes.probe_report_.values()]
+    np.testing.assert_allclose(heights, expected)
+    assert [t.get_text() for t in ax.get_xticklabels()] == probes.layer_names_
+    assert len(ax.collections) == 1  # train-error ticks
+    ax = plot_probe_errors({"a": 0.4, "b": 0.1}, show_train=False, annotate=False)
+    assert [p.get_height() for p in ax.patches] == [0.4, 0.1] and not ax.texts
+
+
+def test_plot_probe_errors_heatmap_and_bad_input():
+    history = [
+        {"epoch": 1, "train_loss": 1.0},
+        {"epoch": 2, "probe_error__a": 0.5, "probe_error__b": 0.3},
+        {"epoch": 3, "train_loss": 0.5},
+        {"epoch": 4, "probe_error__a": 0.2, "probe_error__b": 0.1},
+    ]
+    ax = plot_probe_errors(history)
+    np.testing.assert_allclose(ax.images[0].get_array(), [[0.5, 0.3], [0.2, 0.1]])
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["2", "4"]
+    ax = plot_probe_errors(history, kind="bars")
+    assert [p.get_height() for p in ax.patches] == [0.2, 0.1]
+    with pytest.raises(ValueError, match="no 'probe_error__<layer>' entries"):
+        plot_probe_errors([{"epoch": 1}])
+    with pytest.raises(ValueError, match="kind"):
+        plot_probe_errors(history, kind="pie")
+    with pytest.raises(ValueError, match="heatmap needs a history"):
+        plot_probe_errors({"a": 0.1}, kind="heatmap")
+    with pytest.raises(TypeError, match="errors must be"):
+        plot_probe_errors(3.0)
