@@ -74,3 +74,22 @@ def check_finite_output(values, what, X):
         f"{largest:.3g}): the inputs are probably far outside the data the model was trained "
         "on, or the model diverged"
     )
+
+
+def check_bounds(bounds):
+    """``(xmin, xmax, ymin, ymax)`` as floats, or a ValueError saying what is wrong."""
+    try:
+        bounds = tuple(float(b) for b in bounds)
+    except (TypeError, ValueError):
+        bounds = ()
+    if (
+        len(bounds) != 4
+        or not np.all(np.isfinite(bounds))
+        or bounds[0] >= bounds[1]
+        or bounds[2] >= bounds[3]
+    ):
+        raise ValueError(
+            "bounds must be four finite numbers (xmin, xmax, ymin, ymax) with xmin < xmax "
+            f"and ymin < ymax, got {bounds!r}"
+        )
+    return bounds

@@ -16,6 +16,9 @@ import numpy as np
 from scipy.linalg import solve_triangular
 from sklearn.datasets import load_digits
 from sklearn.utils import Bunch, check_array, check_random_state
+from sklearn.utils._param_validation import Interval, validate_params
+
+from ._validation import check_arguments
 
 __all__ = [
     "GaussianMixtureDensity",
@@ -45,26 +48,9 @@ _ROW_BLOCK = 65536
 _ISO_BLOCK_ENTRIES = 2**20
 
 
-# ---------------------------------------------------------------------------
-# argument checks
-# ---------------------------------------------------------------------------
-
-
-def _check_int(value, name, min_value=1):
-    """Return ``value`` as an int, raising ValueError unless it is an int >= min_value."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < min_value:
-        raise ValueError(f"{name} must be an integer >= {min_value}, got {value!r}")
-    return int(value)
-
-
-def _check_real(value, name, min_value=0.0, strict=False):
-    """Return ``value`` as a float, raising ValueError unless it is finite and >= min_value."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
-        raise ValueError(f"{name} must be a finite real number, got {value!r}")
-    if (strict and value <= min_value) or value < min_value:
-        op = ">" if strict else ">="
-        raise ValueError(f"{name} must be {op} {min_value}, got {value!r}")
-    return float(value)
+_COUNT = Interval(numbers.Integral, 1, None, closed="left")
+_NON_NEGATIVE = Interval(numbers.Real, 0, None, closed="left")
+_POSITIVE = Interval(numbers.Real, 0, None, closed="neither")
 
 
 # ---------------------------------------------------------------------------
@@ -82,6 +68,10 @@ def _spiral_curve(t):
     return np.column_stack([0.04 * t * np.sin(t), 0.04 * t * np.cos(t)])
 
 
+@validate_params(
+    {"n_samples": [_COUNT], "noise": [_NON_NEGATIVE], "random_state": ["random_state"]},
+    prefer_skip_nested_validation=True,
+)
 def make_spiral(n_samples=1000, noise=0.0, random_state=None):
     """Generate the 2-D spiral of Alain & Bengio (2014), section 3.3.4.
 
@@ -120,8 +110,6 @@ def make_spiral(n_samples=1000, noise=0.0, random_state=None):
     >>> X.shape
     (500, 2)
     """
-    n_samples = _check_int(n_samples, "n_samples")
-    noise = _check_real(noise, "noise")
     rng = check_random_state(random_state)
     t = rng.uniform(3.0, 12.0, size=n_samples)
     X = _spiral_curve(t)
@@ -174,6 +162,15 @@ def _manifold_speed(t, n_features):
     return np.linalg.norm(deriv, axis=1)
 
 
+@validate_params(
+    {
+        "n_samples": [_COUNT],
+        "n_features": [Interval(numbers.Integral, 2, None, closed="left")],
+        "noise": [_NON_NEGATIVE],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def make_manifold(n_samples=1000, n_features=10, noise=0.05, random_state=None):
     """Generate points near a closed smooth 1-D curve in ``n_features`` dimensions.
 
@@ -213,9 +210,6 @@ def make_manifold(n_samples=1000, n_features=10, noise=0.05, random_state=None):
     >>> bool(abs(X).max() < 1.7)
     True
     """
-    n_samples = _check_int(n_samples, "n_samples")
-    n_features = _check_int(n_features, "n_features", min_value=2)
-    noise = _check_real(noise, "noise")
     rng = check_random_state(random_state)
     t = rng.uniform(0.0, 2.0 * np.pi, size=n_samples)
     X = _manifold_curve(t, n_features)
@@ -224,6 +218,7 @@ def make_manifold(n_samples=1000, n_features=10, noise=0.05, random_state=None):
     return X
 
 
+@validate_params({"return_X_y": ["boolean"]}, prefer_skip_nested_validation=True)
 def load_binary_digits(return_X_y=False):
     """Load scikit-learn's 8x8 digits binarised to {0, 1}.
 
@@ -734,7 +729,12 @@ class GaussianMixtureDensity:
         >>> np.array_equal(density.sample(3, random_state=1), density.sample(3, random_state=1))
         True
         """
-        n_samples = _check_int(n_samples, "n_samples")
+        check_arguments(
+            "GaussianMixtureDensity.sample",
+            {"n_samples": [_COUNT], "random_state": ["random_state"]},
+            n_samples=n_samples,
+            random_state=random_state,
+        )
         rng = check_random_state(random_state)
         counts = rng.multinomial(n_samples, self._weights)
         out = np.empty((n_samples, self.n_features))
@@ -790,7 +790,7 @@ class GaussianMixtureDensity:
         >>> float(noisy.weights @ noisy.covariances[:, 1, 1])  # the same variance, exactly
         1.0
         """
-        sigma = _check_real(sigma, "sigma")
+        check_arguments("GaussianMixtureDensity.smoothed", {"sigma": [_NON_NEGATIVE]}, sigma=sigma)
         cov = self._cov + sigma**2 * np.eye(self.n_features)
         return type(self)(self._means, cov, self._weights)
 
@@ -805,6 +805,9 @@ def _auto_components(max_speed, t_range, width):
     return max(2, math.ceil(max_speed * t_range / (_AUTO_SPACING * width)) + 1)
 
 
+@validate_params(
+    {"width": [_POSITIVE], "n_components": [_COUNT, None]}, prefer_skip_nested_validation=True
+)
 def spiral_density(width=0.02, n_components=None):
     """Gaussian mixture along the :func:`make_spiral` curve (exact ground truth).
 
@@ -836,15 +839,21 @@ def spiral_density(width=0.02, n_components=None):
     >>> density.sample(3, random_state=0).shape
     (3, 2)
     """
-    width = _check_real(width, "width", strict=True)
     if n_components is None:
         # |d/dt (0.04 t sin t, 0.04 t cos t)| = 0.04 sqrt(1 + t^2), largest at t = 12
         n_components = _auto_components(0.04 * math.sqrt(1.0 + 12.0**2), 9.0, width)
-    n_components = _check_int(n_components, "n_components")
     means = _spiral_curve(np.linspace(3.0, 12.0, n_components))
     return GaussianMixtureDensity(means, width**2)
 
 
+@validate_params(
+    {
+        "n_features": [Interval(numbers.Integral, 2, None, closed="left")],
+        "width": [_POSITIVE],
+        "n_components": [_COUNT, None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def manifold_density(n_features=10, width=0.05, n_components=None):
     """Gaussian mixture along the :func:`make_manifold` curve (exact ground truth).
 
@@ -877,17 +886,24 @@ def manifold_density(n_features=10, width=0.05, n_components=None):
     >>> density.grad_log_density(density.sample(4, random_state=0)).shape
     (4, 10)
     """
-    n_features = _check_int(n_features, "n_features", min_value=2)
-    width = _check_real(width, "width", strict=True)
     if n_components is None:
         t_grid = np.linspace(0.0, 2.0 * np.pi, 4096, endpoint=False)
         max_speed = float(_manifold_speed(t_grid, n_features).max())
         n_components = _auto_components(max_speed, 2.0 * np.pi, width) - 1
-    n_components = _check_int(n_components, "n_components")
     t = np.linspace(0.0, 2.0 * np.pi, n_components, endpoint=False)
     return GaussianMixtureDensity(_manifold_curve(t, n_features), width**2)
 
 
+@validate_params(
+    {
+        "n_features": [_COUNT],
+        "n_components": [_COUNT],
+        "rank": [Interval(numbers.Integral, 0, None, closed="left")],
+        "width": [_POSITIVE],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def random_mixture_density(n_features=50, n_components=5, rank=2, width=0.1, random_state=0):
     """Random Gaussian mixture with low-rank-plus-isotropic covariances.
 
@@ -924,10 +940,6 @@ def random_mixture_density(n_features=50, n_components=5, rank=2, width=0.1, ran
     >>> density.covariances.shape
     (5, 50, 50)
     """
-    n_features = _check_int(n_features, "n_features")
-    n_components = _check_int(n_components, "n_components")
-    rank = _check_int(rank, "rank", min_value=0)
-    width = _check_real(width, "width", strict=True)
     rng = check_random_state(random_state)
     d, k = n_features, n_components
     U = rng.standard_normal((k, d, rank)) / math.sqrt(d)

@@ -16,8 +16,12 @@ import warnings
 
 import numpy as np
 from sklearn.utils import check_array
+from sklearn.utils._param_validation import Interval, validate_params
 
 from ._fields import as_field
+from ._validation import check_bounds
+
+_POSITIVE = Interval(numbers.Real, 0, None, closed="neither")
 
 __all__ = [
     "curl_2d",
@@ -64,14 +68,6 @@ def _check_same_features(A, B, name_a, name_b):
             f"{name_a} and {name_b} must have the same number of features, got "
             f"{A.shape[1]} and {B.shape[1]}"
         )
-
-
-def _check_positive(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{name} must be a positive real number, got {value!r}")
-    if not (np.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be finite and > 0, got {value!r}")
-    return float(value)
 
 
 def _sq_dists(A, B, B_sq=None):
@@ -213,6 +209,10 @@ def fisher_divergence(score_true, score_est, relative=True):
 # ---------------------------------------------------------------------------
 
 
+@validate_params(
+    {"X": ["array-like"], "Y": ["array-like"], "bandwidth": [_POSITIVE, None]},
+    prefer_skip_nested_validation=True,
+)
 def mmd(X, Y, bandwidth=None):
     """Squared maximum mean discrepancy with a Gaussian kernel (unbiased estimate).
 
@@ -257,9 +257,9 @@ def mmd(X, Y, bandwidth=None):
     X = _check_2d(X, "X", min_samples=2)
     Y = _check_2d(Y, "Y", min_samples=2)
     _check_same_features(X, Y, "X", "Y")
-    if bandwidth is None:
-        bandwidth = _median_distance(np.vstack([X, Y]))
-    h = _check_positive(bandwidth, "bandwidth")
+    h = _median_distance(np.vstack([X, Y])) if bandwidth is None else float(bandwidth)
+    if not h > 0:
+        raise ValueError("every point coincides, so the median-distance bandwidth is 0")
     gamma = 1.0 / (2.0 * h * h)
 
     def kernel(D):
@@ -355,6 +355,16 @@ def _parzen_log_densities(centres, X, h_max, n_bandwidths=1):
     return out - math.log(m) - 0.5 * d * np.log(2.0 * np.pi * h * h)
 
 
+@validate_params(
+    {
+        "samples": ["array-like"],
+        "X": ["array-like"],
+        "bandwidth": [_POSITIVE, None],
+        "X_valid": ["array-like", None],
+        "return_bandwidth": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def parzen_log_likelihood(samples, X, bandwidth=None, X_valid=None, return_bandwidth=False):
     """Mean log-likelihood of ``X`` under a Gaussian Parzen window on ``samples``.
 
@@ -430,11 +440,19 @@ def parzen_log_likelihood(samples, X, bandwidth=None, X_valid=None, return_bandw
                 stacklevel=2,
             )
         bandwidth = float(grid[best])
-    h = _check_positive(bandwidth, "bandwidth")
+    h = float(bandwidth)
     ll = float(_parzen_log_densities(samples, X, h)[:, 0].mean())
     return (ll, h) if return_bandwidth else ll
 
 
+@validate_params(
+    {
+        "log_prob_samples": ["array-like"],
+        "log_prob_data": ["array-like"],
+        "q": [Interval(numbers.Real, 0, 1, closed="neither")],
+    },
+    prefer_skip_nested_validation=True,
+)
 def low_density_fraction(log_prob_samples, log_prob_data, q=0.01):
     """Fraction of samples in regions where the true density is low.
 
@@ -472,8 +490,6 @@ def low_density_fraction(log_prob_samples, log_prob_data, q=0.01):
     """
     a = _check_log_probs(log_prob_samples, "log_prob_samples")
     b = _check_log_probs(log_prob_data, "log_prob_data")
-    if isinstance(q, bool) or not isinstance(q, numbers.Real) or not 0.0 < q < 1.0:
-        raise ValueError(f"q must be a real number in (0, 1), got {q!r}")
     threshold = np.quantile(b, q)
     return float(np.mean(a < threshold))
 
@@ -538,6 +554,10 @@ def symmetricity(A):
     return float(ratio) if A.ndim == 2 else ratio
 
 
+@validate_params(
+    {"estimator": "no_validation", "X": ["array-like"], "eps": [_POSITIVE, None]},
+    prefer_skip_nested_validation=True,
+)
 def jacobian_symmetricity(estimator, X, eps=None):
     """Symmetricity of the Jacobian of an estimator's vector field at each row of ``X``.
 
@@ -577,8 +597,6 @@ def jacobian_symmetricity(estimator, X, eps=None):
     [0.6667 0.6667 0.6667] 0.6667
     """
     X = _check_2d(X, "X")
-    if eps is not None:
-        eps = _check_positive(eps, "eps")
     return symmetricity(as_field(estimator, "estimator").jacobian(X, eps=eps))
 
 
@@ -587,6 +605,14 @@ def jacobian_symmetricity(estimator, X, eps=None):
 # ---------------------------------------------------------------------------
 
 
+@validate_params(
+    {
+        "field": "no_validation",
+        "bounds": "no_validation",
+        "grid_size": [Interval(numbers.Integral, 3, None, closed="left")],
+    },
+    prefer_skip_nested_validation=True,
+)
 def curl_2d(field, bounds, grid_size=50):
     """Scalar curl ``dF_y/dx - dF_x/dy`` of a 2-D vector field on a regular grid.
 
@@ -627,24 +653,7 @@ def curl_2d(field, bounds, grid_size=50):
     >>> bool(np.allclose(curl, 0.0))
     True
     """
-    try:
-        bounds = tuple(float(b) for b in bounds)
-    except (TypeError, ValueError):
-        bounds = ()
-    if (
-        len(bounds) != 4
-        or not np.all(np.isfinite(bounds))
-        or bounds[0] >= bounds[1]
-        or bounds[2] >= bounds[3]
-    ):
-        raise ValueError(
-            "bounds must be four finite numbers (xmin, xmax, ymin, ymax) with "
-            f"xmin < xmax and ymin < ymax, got {bounds!r}"
-        )
-    if isinstance(grid_size, bool) or not isinstance(grid_size, numbers.Integral):
-        raise ValueError(f"grid_size must be an int >= 3, got {grid_size!r}")
-    if grid_size < 3:
-        raise ValueError(f"grid_size must be an int >= 3, got {grid_size!r}")
+    bounds = check_bounds(bounds)
     xmin, xmax, ymin, ymax = bounds
     xs = np.linspace(xmin, xmax, grid_size)
     ys = np.linspace(ymin, ymax, grid_size)

@@ -12,6 +12,7 @@ import numbers
 import numpy as np
 from scipy.linalg import solve_banded
 from scipy.special import logsumexp
+from sklearn.utils._param_validation import Interval, validate_params
 
 from .datasets import GaussianMixtureDensity
 
@@ -42,7 +43,14 @@ def example_density_1d():
     )
 
 
-def _check_grid(x, p, sigma):
+_GRID_CONSTRAINTS = {
+    "x": ["array-like"],
+    "p": ["array-like"],
+    "sigma": [Interval(numbers.Real, 0, None, closed="neither")],
+}
+
+
+def _check_grid(x, p):
     x = np.asarray(x, dtype=np.float64)
     p = np.asarray(p, dtype=np.float64)
     if x.ndim != 1 or p.shape != x.shape or len(x) < 3:
@@ -54,11 +62,10 @@ def _check_grid(x, p, sigma):
         raise ValueError("x must be an increasing, evenly spaced, finite grid")
     if not np.all(np.isfinite(p)) or np.any(p < 0) or not np.any(p > 0):
         raise ValueError("p must hold finite, non-negative density values, not all zero")
-    if not isinstance(sigma, numbers.Real) or not sigma > 0:
-        raise ValueError(f"sigma must be a positive number, got {sigma!r}")
     return x, p, steps[0]
 
 
+@validate_params(_GRID_CONSTRAINTS, prefer_skip_nested_validation=True)
 def dae_optimal_reconstruction(x, p, sigma):
     """Optimal DAE reconstruction on a grid, Theorem 1 (thesis eq. 3.3).
 
@@ -87,7 +94,7 @@ def dae_optimal_reconstruction(x, p, sigma):
     >>> round(float(r[400] / x[400]), 3)  # N(0,1): r(x) = x / (1 + sigma^2)
     0.8
     """
-    x, p, _ = _check_grid(x, p, sigma)
+    x, p, _ = _check_grid(x, p)
     with np.errstate(divide="ignore"):
         log_p = np.log(p)
     log_w = log_p[None, :] - (x[:, None] - x[None, :]) ** 2 / (2 * sigma**2)
@@ -95,6 +102,7 @@ def dae_optimal_reconstruction(x, p, sigma):
     return np.exp(log_w) @ x
 
 
+@validate_params(_GRID_CONSTRAINTS, prefer_skip_nested_validation=True)
 def rcae_optimal_reconstruction(x, p, sigma):
     """Exact minimiser of the discretised RCAE loss (thesis eq. 3.11).
 
@@ -125,7 +133,7 @@ def rcae_optimal_reconstruction(x, p, sigma):
     >>> round(float((r[400] - x[400]) / 0.1**2), 2)  # score of N(0,1) at x=1 is -1
     -0.99
     """
-    x, p, step = _check_grid(x, p, sigma)
+    x, p, step = _check_grid(x, p)
     edge = p[:-1] * sigma**2 / step  # weight of (r_{i+1} - r_i)^2
     diagonal = p * step
     diagonal[:-1] += edge

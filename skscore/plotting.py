@@ -9,6 +9,7 @@ import numpy as np
 from sklearn.utils import check_array, check_random_state
 
 from ._fields import as_field
+from ._validation import check_bounds
 
 __all__ = [
     "plot_curl",
@@ -18,25 +19,6 @@ __all__ = [
     "plot_probe_errors",
     "plot_vector_field",
 ]
-
-
-def _check_bounds(bounds):
-    """Validate ``(xmin, xmax, ymin, ymax)``."""
-    try:
-        bounds = tuple(float(b) for b in bounds)
-    except (TypeError, ValueError):
-        bounds = ()
-    if (
-        len(bounds) != 4
-        or not np.all(np.isfinite(bounds))
-        or bounds[0] >= bounds[1]
-        or bounds[2] >= bounds[3]
-    ):
-        raise ValueError(
-            f"bounds must be four finite numbers (xmin, xmax, ymin, ymax) with xmin < xmax "
-            f"and ymin < ymax, got {bounds!r}."
-        )
-    return bounds
 
 
 def _padded_bounds(X, pad=0.1):
@@ -126,7 +108,7 @@ def plot_vector_field(
         if X is None:
             raise ValueError("Pass X or bounds=(xmin, xmax, ymin, ymax) to set the grid.")
         bounds = _padded_bounds(X)
-    bounds = _check_bounds(bounds)
+    bounds = check_bounds(bounds)
     GX, GY, points = _grid(bounds, grid_size)
     V = fn(points)
     if normalize:
@@ -326,7 +308,7 @@ def plot_density_contours(
     [-3.0, 3.0]
     """
     fn = log_prob_fn if callable(log_prob_fn) else as_field(log_prob_fn, "log_prob_fn").log_density
-    bounds = _check_bounds(bounds)
+    bounds = check_bounds(bounds)
     GX, GY, points = _grid(bounds, grid_size)
     logp = np.asarray(fn(points), dtype=np.float64).reshape(-1)
     if logp.shape != (points.shape[0],):
@@ -409,7 +391,7 @@ def plot_curl(
     """
     from .metrics import curl_2d
 
-    bounds = _check_bounds(bounds)
+    bounds = check_bounds(bounds)
     GX, GY, curl = curl_2d(field, bounds, grid_size)
     if vmax is None:
         vmax = float(np.abs(curl).max()) or 1.0
