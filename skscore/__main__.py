@@ -1,9 +1,8 @@
-"""Command line: ``python -m skscore demo`` trains a score estimator on the thesis spiral.
+"""Command line: ``python -m skscore demo`` trains a score model on the thesis spiral.
 
-The training data are drawn from a Gaussian-mixture stand-in of the spiral (or of the 10-D
-manifold) whose score is known exactly, so the demo can print how far the learned score is from
-the truth, beside a KernelDensity baseline, then draw Metropolis–Hastings samples and write a
-figure.
+The training data are drawn from a stand-in of the spiral (or of a 10-D manifold) whose density
+and score are known exactly, so the demo can print how far the learned model is from the truth,
+beside scikit-learn's KernelDensity and GaussianMixture, then draw samples and write a figure.
 """
 
 import argparse
@@ -11,34 +10,108 @@ import os
 import sys
 import time
 
+MODELS = ("dae", "rcae", "both")
+DEFAULT = " (default: %(default)s)"
 
-def _parse_args(argv):
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def _positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text}")
+    return value
+
+
+def _parser():
     parser = argparse.ArgumentParser(prog="python -m skscore", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    demo = commands.add_parser("demo", help="fit on the spiral, report score error, sample")
-    demo.add_argument("--dataset", choices=["spiral", "manifold"], default="spiral")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="command")
+    demo = commands.add_parser(
+        "demo",
+        help="fit a score model on the spiral, compare with the exact density, sample, plot",
+        description=(
+            "Fit a score model on points from the thesis spiral (or a closed curve in 10-D), "
+            "print its error against the exact score beside scikit-learn baselines, draw "
+            "samples and write a figure."
+        ),
+    )
+    demo.add_argument(
+        "--dataset",
+        choices=["spiral", "manifold"],
+        default="spiral",
+        help="the 2-D thesis spiral, or a closed 1-D curve in 10-D" + DEFAULT,
+    )
     demo.add_argument(
         "--model",
-        choices=["dae", "rcae", "both"],
+        choices=MODELS,
         default="dae",
-        help="estimator(s) to fit (RCAE: the contractive auto-encoder)",
+        help="estimator(s) to fit: the denoising (dae) or contractive (rcae) auto-encoder"
+        + DEFAULT,
     )
-    demo.add_argument("--n-samples", type=int, default=10000, help="training points")
-    demo.add_argument("--epochs", type=int, default=80)
-    demo.add_argument("--sigma", type=float, default=None, help="noise level (data units)")
-    demo.add_argument("--chains", type=int, default=1000, help="MH chains (samples drawn)")
-    demo.add_argument("--output", default="skscore-demo.png", help="figure path (PNG)")
-    demo.add_argument("--device", default="auto")
-    demo.add_argument("--seed", type=int, default=0)
-    return parser.parse_args(argv)
+    demo.add_argument(
+        "--n-samples",
+        type=_positive_int,
+        default=10000,
+        help="training points" + DEFAULT,
+    )
+    demo.add_argument("--epochs", type=_positive_int, default=80, help="training epochs" + DEFAULT)
+    demo.add_argument(
+        "--sigma",
+        type=_positive_float,
+        default=None,
+        help="noise level in data units (default: the model's setting for the dataset)",
+    )
+    demo.add_argument(
+        "--chains",
+        type=_positive_int,
+        default=1000,
+        help="samples drawn, one per chain" + DEFAULT,
+    )
+    demo.add_argument(
+        "--output",
+        default=None,
+        help="figure path, PNG (default: skscore-demo-<dataset>-<model>.png)",
+    )
+    demo.add_argument(
+        "--device",
+        default="auto",
+        help="'auto', 'cpu', 'cuda' or 'cuda:N', checked before any work" + DEFAULT,
+    )
+    demo.add_argument(
+        "--seed", type=int, default=0, help="seed of the data and the models" + DEFAULT
+    )
+    return parser, demo
 
 
 def main(argv=None):
-    args = _parse_args(sys.argv[1:] if argv is None else argv)
+    """Run the command line; returns the exit status (0 success, 2 a usage error)."""
+    parser, demo = _parser()
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     import torch
 
     torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
+    from ._base import resolve_device
+
+    try:
+        args.device = resolve_device(args.device)
+    except ValueError as exc:
+        demo.error(str(exc))  # exits with status 2 before any work
+    if args.output is None:
+        args.output = f"skscore-demo-{args.dataset}-{args.model}.png"
+    if not os.path.isdir(os.path.dirname(os.path.abspath(args.output))):
+        demo.error(f"the folder of --output {args.output!r} does not exist")
     from ._demo import run_demo
 
     start = time.perf_counter()

@@ -3,15 +3,12 @@
 import time
 
 import numpy as np
-import torch
-from skorch.callbacks import Callback, LRScheduler
-from tqdm.auto import tqdm
 
 from . import datasets, metrics
 
 #: Per data set: ground-truth density, default noise level per model, network. The DAE's sigma
 #: is about the data's local width (it learns p smoothed by the noise); the RCAE's is smaller,
-#: where it learns the score of p itself (notes/calibration.md).
+#: where it learns the score of p itself.
 DEMO_SETTINGS = {
     "spiral": {
         "density": lambda: datasets.spiral_density(width=0.02),
@@ -27,34 +24,16 @@ DEMO_SETTINGS = {
 MH_STEPS, MH_BURN_IN, MH_PATH_POINTS = 200, 100, 5
 
 
-class EpochProgressBar(Callback):
-    """A tqdm bar over epochs (skorch's ProgressBar shows batches within each epoch)."""
-
-    def __init__(self, label):
-        self.label = label
-
-    def on_train_begin(self, net, **kwargs):
-        self.bar_ = tqdm(total=net.max_epochs, desc=f"training {self.label}", unit="epoch")
-
-    def on_epoch_end(self, net, **kwargs):
-        self.bar_.update()
-        self.bar_.set_postfix(loss=f"{net.history[-1, 'train_loss']:.3f}")
-
-    def on_train_end(self, net, **kwargs):
-        self.bar_.close()
-
-
 def _make_estimator(name, sigma, hidden, args):
     from . import RCAE, DenoisingAEScoreEstimator
 
-    cosine = LRScheduler(policy=torch.optim.lr_scheduler.CosineAnnealingLR, T_max=args.epochs)
     params = dict(
         sigma=sigma,
         hidden_layer_sizes=hidden,
         max_epochs=args.epochs,
         device=args.device,
         random_state=args.seed,
-        callbacks=[cosine, EpochProgressBar(name.upper())],
+        verbose=1,
     )
     return (RCAE if name == "rcae" else DenoisingAEScoreEstimator)(**params)
 
