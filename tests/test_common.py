@@ -19,6 +19,7 @@ FAST = {"hidden_layer_sizes": (8,), "max_epochs": 5, "device": "cpu", "random_st
 ESTIMATORS = [
     DenoisingAEScoreEstimator(**FAST),
     DenoisingAEScoreEstimator(parametrization="autoencoder", tied_weights=True, **FAST),
+    DenoisingAEScoreEstimator(parametrization="energy", **FAST),
     RCAE(**FAST),
     RCAE(jacobian_penalty="exact", parametrization="autoencoder", **FAST),
     # a module factory called as model(n_features): the checks vary n_features (pitfall P12)

@@ -1,0 +1,87 @@
+"""parametrization="energy": a scalar network E(x) whose negative gradient is the score."""
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+
+from skscore import RCAE, DenoisingAEScoreEstimator
+from skscore._nn import ReconstructionField
+from skscore._objectives import ContractiveLoss
+from skscore.datasets import GaussianMixtureDensity
+from skscore.metrics import fisher_divergence
+from skscore.sampling import line_integral
+
+FAST = dict(parametrization="energy", hidden_layer_sizes=(32, 32), device="cpu", random_state=0)
+
+
+@pytest.fixture(scope="module")
+def density():
+    return GaussianMixtureDensity(means=[[-1.0, 0.0], [1.0, 0.5]], covariances=[0.09, 0.04])
+
+
+@pytest.fixture(scope="module")
+def data(density):
+    return density.sample(2000, random_state=0), density.sample(300, random_state=1)
+
+
+@pytest.fixture(scope="module", params=[DenoisingAEScoreEstimator, RCAE], ids=["dae", "rcae"])
+def model(request, data):
+    X, _ = data
+    return request.param(sigma=0.2, max_epochs=30, lr=3e-3, **FAST).fit(X)
+
+
+def test_the_score_is_exactly_conservative(model, data):
+    _, X_test = data
+    H = model.hessian_log_density(X_test[:20])
+    np.testing.assert_allclose(H, np.swapaxes(H, 1, 2), atol=1e-10)
+
+
+def test_score_samples_is_minus_the_energy_and_the_score_its_gradient(model, data):
+    _, X_test = data
+    X = X_test[:30]
+    X_ref = np.broadcast_to(model.mean_, X.shape)
+    path = line_integral(model.grad_log_density, X_ref, X, n_path_points=40)
+    np.testing.assert_allclose(model.score_samples(X), path, rtol=1e-6, atol=1e-6)
+
+
+def test_energy_differences_are_exact_and_path_independent(model, data):
+    _, X_test = data
+    A, B, C = X_test[:50], X_test[50:100], X_test[100:150]
+    dE = model.energy_difference(A, B)
+    np.testing.assert_allclose(dE, model.score_samples(A) - model.score_samples(B), atol=1e-10)
+    np.testing.assert_allclose(
+        model.energy_difference(A, C) + model.energy_difference(C, B), dE, atol=1e-10
+    )
+
+
+def test_the_dae_energy_learns_the_smoothed_score(data, density):
+    X, X_test = data
+    dae = DenoisingAEScoreEstimator(sigma=0.2, max_epochs=30, lr=1e-2, **FAST).fit(X)
+    exact = density.smoothed(0.2)
+    assert fisher_divergence(exact.grad_log_density(X_test), dae.grad_log_density(X_test)) < 0.1
+    corr = np.corrcoef(dae.score_samples(X_test), exact.log_prob(X_test))[0, 1]
+    assert corr > 0.98
+
+
+def test_the_rcae_objective_with_an_energy_network_is_score_matching():
+    torch.manual_seed(0)
+    module = ReconstructionField(2, (16,), "tanh", 0.1, "energy", False, [0, 0], [1, 1]).double()
+    torch.nn.init.normal_(module.energy_network.body[-1].weight)
+    X = torch.randn(7, 2, dtype=torch.float64)
+    loss = ContractiveLoss("exact")(module, X)
+    S = module(X) / module.sigma
+    J = torch.func.vmap(torch.func.jacrev(lambda x: module.field_row(x) / module.sigma))(X)
+    trace = torch.diagonal(J, dim1=1, dim2=2).sum(-1)
+    expected = (0.01 * ((S**2).sum(-1) + 2 * trace + 0.01 * (J**2).sum((1, 2)))).mean()
+    torch.testing.assert_close(loss, expected)
+
+
+def test_energy_models_pickle_exactly(model, data):
+    _, X_test = data
+    restored = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(restored.score_samples(X_test), model.score_samples(X_test))
+    np.testing.assert_array_equal(
+        restored.hessian_log_density(X_test[:5]), model.hessian_log_density(X_test[:5])
+    )
