@@ -47,6 +47,8 @@ from ._validation import check_finite_output, check_float32_range, reject_boolea
 INFERENCE_BUDGET = 2**23
 #: Rows per inference chunk at most (beyond it larger chunks buy no speed).
 MAX_CHUNK_ROWS = 16384
+#: Training rows on which the loss after the last step is checked.
+FINAL_CHECK_ROWS = 1024
 #: Activations kept per hidden unit and row by autograd (a generous factor).
 ACTIVATION_FACTOR = 4
 
@@ -385,14 +387,14 @@ class BaseNeuralEstimator(BaseEstimator):
             )
             net = self._build_net(X, y, seeds[:4], valid)
             net.initialize()
-            self._train_epochs(net, X_train, y_train, epochs or self.max_epochs)
+            final_losses = self._train_epochs(net, X_train, y_train, epochs or self.max_epochs)
             self.net_ = net
             self._after_fit(X)
         except BaseException:
             self._reset_fitted_state()
             raise
         if epochs is None:
-            self._warn_if_worse()
+            self._warn_if_worse(final_losses, len(X_train))
         return self
 
     def _partial_fit(self, X, y=None):
@@ -408,30 +410,33 @@ class BaseNeuralEstimator(BaseEstimator):
         net.epochs_planned_ = epochs
         try:
             net.partial_fit(self._training_tensor(X), self._training_tensor(y), epochs=epochs)
-            self._check_final_loss(net, X, y)
+            return self._check_final_loss(net, X, y)
         finally:
             # float64 inference: outputs independent of batch composition
             net.module_.double().eval()
 
     def _check_final_loss(self, net, X, y):
-        """The loss after the last step (the guard has seen every loss before it)."""
-        rows = slice(0, min(len(X), self.batch_size))
+        """The loss after the last step (the guard has seen every loss before it); returns
+        the per-row losses of the rows checked."""
+        rows = slice(0, min(len(X), FINAL_CHECK_ROWS))
         X_check = self._training_tensor(X[rows])
         y_check = None if y is None else self._training_tensor(y[rows])
         with torch.no_grad():
-            loss = net.objective(X_check, y_check)
-        if not torch.isfinite(loss):
+            losses = net.objective(X_check, y_check, per_example=True)
+        if not torch.isfinite(losses).all():
             raise NonFiniteLossError(
-                f"training diverged: the loss after the last step is {loss.item()}; "
-                f"{self._divergence_remedy}"
+                f"training diverged: the loss after the last step is "
+                f"{losses.mean().item()}; {self._divergence_remedy}"
             )
+        return losses.detach().cpu().double().numpy()
 
-    def _warn_if_worse(self):
-        """Warn when the last epoch's loss exceeds the first's by more than three times the
-        spread of the first epoch's batch losses (noise alone rarely does that)."""
+    def _warn_if_worse(self, final_losses, n_rows):
+        """Warn when the last epoch's mean loss exceeds the first's by more than three
+        standard errors of their difference (estimated from the per-row losses at the end):
+        noise alone rarely does that, a diverging run does."""
         losses = self.history_[:, "train_loss"]
-        first_batches = self.history_[0, "batches", :, "train_loss"]
-        if len(losses) >= 2 and losses[-1] > losses[0] + 3 * float(np.std(first_batches)):
+        margin = 3 * np.sqrt(2) * float(np.std(final_losses)) / np.sqrt(n_rows)
+        if len(losses) >= 2 and losses[-1] > losses[0] + margin:
             warnings.warn(
                 f"{type(self).__name__}'s training loss ended higher than it started "
                 f"({losses[0]:.4g} in epoch 1, {losses[-1]:.4g} in epoch {len(losses)}); "
