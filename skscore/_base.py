@@ -452,7 +452,8 @@ class BaseNeuralEstimator(BaseEstimator):
         return copy.deepcopy(self.net_.module_).float().eval()
 
     def _inference_tensor(self, X, dtype=torch.float64):
-        return torch.tensor(np.asarray(X), dtype=dtype, device=self.device_)
+        # contiguous: torch refuses arrays with negative strides (e.g. X[::-1])
+        return torch.tensor(np.ascontiguousarray(X), dtype=dtype, device=self.device_)
 
     def _chunk_rows(self, row_cost):
         """Rows per inference chunk so that one chunk holds about ``INFERENCE_BUDGET`` floats;
