@@ -19,8 +19,9 @@ Not saved: the optimizer's state (e.g. Adam's moments), the state of the trainin
 generators, user ``callbacks`` and any other parameter that JSON cannot describe
 (``lr_schedule`` given as a skorch ``LRScheduler``, a ``RandomState`` instance as
 ``random_state``, an optimizer class from outside ``torch.optim``). ``save`` warns about each
-and stores the parameter's default instead; ``partial_fit`` after ``load`` continues from the
-saved weights with a fresh optimizer. A :class:`~skscore.LinearProbeTransformer` is saved when
+and stores the parameter's default instead. ``partial_fit`` after ``load`` continues from the
+saved weights with a fresh optimizer and, since the held-out rows of ``early_stopping`` are not
+saved either, without a validation loss. A :class:`~skscore.LinearProbeTransformer` is saved when
 its model is rebuilt by skscore (``model=None`` or :func:`skscore.probes.make_mlp`) and its
 probes are scikit-learn's ``LogisticRegression`` (optionally after a ``StandardScaler`` in a
 ``Pipeline``); other models and probes raise a TypeError.
@@ -431,27 +432,39 @@ class _Reader:
             raise self.invalid(f"{where}: unknown JSON object with keys {sorted(node)}")
         tag = tags[0]
         self.keys(node, _SCHEMAS[tag], where)
-        return getattr(self, "_decode" + tag.rstrip("_"))(node, where)
+        decoders = {
+            "__float__": self._decode_float,
+            "__scalar__": self._decode_scalar,
+            "__ndarray__": self._decode_ndarray,
+            "__ndarray_list__": self._decode_ndarray_list,
+            "__tensor__": self._decode_tensor,
+            "__tuple__": self._decode_tuple,
+            "__dict__": self._decode_dict,
+            "__ref__": self._decode_ref,
+            "__partial__": self._decode_partial,
+            "__sklearn__": self._decode_sklearn,
+        }
+        return decoders[tag](node, where)
 
-    def _decode__float(self, node, where):
+    def _decode_float(self, node, where):
         if node["__float__"] not in ("nan", "inf", "-inf"):
             raise self.invalid(f"{where}: bad float {node['__float__']!r}")
         return float(node["__float__"])
 
-    def _decode__scalar(self, node, where):
+    def _decode_scalar(self, node, where):
         dtype = _SCALAR_DTYPES.get(node["__scalar__"])
         value = self.decode(node["value"], where)
         if dtype is None or not isinstance(value, (bool, int, float)):
             raise self.invalid(f"{where}: bad numpy scalar {node!r}")
         return dtype.type(value)
 
-    def _decode__ndarray(self, node, where):
+    def _decode_ndarray(self, node, where):
         if not isinstance(node["transposed"], bool):
             raise self.invalid(f"{where}: 'transposed' must be a boolean")
         array = self.tensor(node["__ndarray__"], where).numpy()
         return array.T if node["transposed"] else array
 
-    def _decode__ndarray_list(self, node, where):
+    def _decode_ndarray_list(self, node, where):
         dtype, shape = node["dtype"], node["shape"]
         items = self.decode(node["__ndarray_list__"], where)
         if not (dtype == "object" or (isinstance(dtype, str) and _STR_DTYPE.match(dtype))):
@@ -467,34 +480,34 @@ class _Reader:
         array[:] = items
         return array.reshape(shape)
 
-    def _decode__tensor(self, node, where):
+    def _decode_tensor(self, node, where):
         return self.tensor(node["__tensor__"], where)
 
-    def _decode__tuple(self, node, where):
+    def _decode_tuple(self, node, where):
         if not isinstance(node["__tuple__"], list):
             raise self.invalid(f"{where}: a tuple is stored as a list")
         return tuple(self.decode(v, where) for v in node["__tuple__"])
 
-    def _decode__dict(self, node, where):
+    def _decode_dict(self, node, where):
         if not isinstance(node["__dict__"], dict):
             raise self.invalid(f"{where}: a dict is stored as an object")
         return {k: self.decode(v, f"{where}[{k!r}]") for k, v in node["__dict__"].items()}
 
-    def _decode__ref(self, node, where):
+    def _decode_ref(self, node, where):
         if node["__ref__"] not in _REFERENCES:
             raise self.invalid(
                 f"{where} names {node['__ref__']!r}, which is not one of {sorted(_REFERENCES)}"
             )
         return _REFERENCES[node["__ref__"]]
 
-    def _decode__partial(self, node, where):
-        func = self._decode__ref({"__ref__": node["__partial__"]}, where)
+    def _decode_partial(self, node, where):
+        func = self._decode_ref({"__ref__": node["__partial__"]}, where)
         kwargs = self.decode(node["kwargs"], where)
         if not isinstance(kwargs, dict):
             raise self.invalid(f"{where}: partial arguments must be a dict")
         return functools.partial(func, **kwargs)
 
-    def _decode__sklearn(self, node, where):
+    def _decode_sklearn(self, node, where):
         cls = _SKLEARN_CLASSES.get(node["__sklearn__"])
         if cls is None:
             raise self.invalid(
@@ -514,7 +527,10 @@ class _Reader:
         if unknown:
             raise self.invalid(f"{where}: {cls.__name__} has no parameters {unknown}")
         estimator = cls(**params)
-        estimator._validate_params()
+        try:
+            estimator._validate_params()
+        except (TypeError, ValueError) as exc:
+            raise self.invalid(f"{where}: {exc}") from None
         for name, value in state.items():
             if not _ATTRIBUTE_NAME.match(name) or name.startswith("__") or hasattr(cls, name):
                 raise self.invalid(f"{where}: {name!r} cannot be a fitted attribute")
@@ -630,6 +646,9 @@ def _load_net(estimator, node, reader):
     X_empty = np.zeros((0, int(getattr(estimator, "n_features_in_", 1))))
     with _saved_hooks(estimator, module_params, criterion_params):
         net = estimator._build_net(X_empty, None, seeds, None)
+    if "early_stopping" in dict(net.callbacks or []):
+        # the held-out rows are not saved: partial_fit after load has no validation loss
+        net.set_params(callbacks__early_stopping=None)
     with _allocation_limit(n_weights, reader):
         try:
             net.initialize()
@@ -648,9 +667,10 @@ def _load_net(estimator, node, reader):
 def _load_probe_model(estimator, node, reader):
     reader.keys(node, _MODEL_KEYS, "'model'")
     factory = reader.decode(node["factory"], "model factory")
-    if factory != estimator.model:
+    if _factory_key(factory) != _factory_key(estimator.model):
         raise reader.invalid("the model factory differs from the 'model' parameter")
-    if node["dtype"] not in ("float32", "float64"):
+    dtypes = {"float32": torch.float32, "float64": torch.float64}
+    if node["dtype"] not in dtypes:
         raise reader.invalid(f"model dtype {node['dtype']!r} is not float32 or float64")
     n_weights = _stored_weights(reader.handle, node["weights"])
     shape = getattr(estimator, "input_shape_", None)
@@ -663,9 +683,14 @@ def _load_probe_model(estimator, node, reader):
             module = default_model(shape, len(classes))
         else:
             module, _ = resolve_module(factory, shape[0])
-    dtype = getattr(torch, node["dtype"])
-    module = _load_weights(module, node["weights"], dtype, reader, "model")
+    module = _load_weights(module, node["weights"], dtypes[node["dtype"]], reader, "model")
     estimator.model_ = module.to(estimator.device_).eval().requires_grad_(False)
+
+
+def _factory_key(factory):
+    if isinstance(factory, functools.partial):
+        return factory.func, factory.args, factory.keywords
+    return factory
 
 
 def _resolved_device(device):
