@@ -32,6 +32,7 @@ from torch import nn
 
 from ._base import resolve_device
 from ._nn import make_mlp, reinitialize_, seeded_generator
+from ._validation import check_float32_range
 
 __all__ = ["LinearProbeTransformer"]
 
@@ -45,6 +46,8 @@ DEFAULT_MODEL_EPOCHS = 50
 DEFAULT_MODEL_MAX_STEPS = 300
 DEFAULT_MODEL_LR = 1e-2
 DEFAULT_MODEL_BATCH = 256
+#: Largest feature magnitude a probe accepts: its standardisation squares the features.
+MAX_FEATURE_MAGNITUDE = 1e150
 
 
 def default_probe():
@@ -534,6 +537,7 @@ default=None
         classes, codes = np.unique(y, return_inverse=True)
         split = None
         if self.model is None:  # trained on the probes' training rows only
+            check_float32_range(X)  # the default network trains in float32
             split = _split(y, self.validation_fraction, rng)
             module = train_default_model(
                 X[split[0]], codes[split[0]], len(classes), seeded_generator(seed), device
@@ -555,6 +559,7 @@ default=None
         reducers = {name: make_reducer(pool, indices) for name, (pool, indices, _) in plans.items()}
         widths = [plans[name][2] for name in names]
         features, blocks = _extract(model, X, reducers, widths, self.batch_size, device)
+        _check_feature_range(features, blocks)
 
         train, valid = split if split is not None else _split(y, self.validation_fraction, rng)
         probe_seed = rng.randint(np.iinfo(np.int32).max)
@@ -888,6 +893,17 @@ def _extract(model, X, reducers, widths, batch_size, device):
                 "X and whether the model diverged"
             )
     return features, blocks
+
+
+def _check_feature_range(features, blocks):
+    """Refuse features whose squares overflow (the probes standardise them)."""
+    for name, block in blocks.items():
+        largest = float(np.abs(features[:, block]).max()) if features[:, block].size else 0.0
+        if largest > MAX_FEATURE_MAGNITUDE:
+            raise ValueError(
+                f"layer {name!r} has features up to {largest:.3g} in magnitude: their squares "
+                "overflow in the probe's standardisation; rescale X"
+            )
 
 
 def _split(y, validation_fraction, rng):
