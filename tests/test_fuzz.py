@@ -24,7 +24,7 @@ from skscore._callbacks import NonFiniteLossError
 
 ALLOWED = (ValueError, TypeError, NonFiniteLossError)
 FUZZ = settings(
-    max_examples=25,
+    max_examples=15,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
@@ -175,7 +175,7 @@ def fitted():
 
 
 @pytest.mark.parametrize("name", list(FACTORIES))
-@settings(FUZZ, max_examples=60)
+@settings(FUZZ, max_examples=40)
 @given(data=st.data())
 def test_inference_raises_clear_errors_or_returns_finite_values(fitted, name, data):
     X = data.draw(arrays(n_features=2), label="X")
