@@ -457,7 +457,8 @@ class BaseNeuralEstimator(BaseEstimator):
         return copy.deepcopy(self.net_.module_).float().eval()
 
     def _inference_tensor(self, X, dtype=torch.float64):
-        return torch.tensor(np.asarray(X), dtype=dtype, device=self.device_)
+        # contiguous: torch refuses arrays with negative strides (e.g. X[::-1])
+        return torch.tensor(np.ascontiguousarray(X), dtype=dtype, device=self.device_)
 
     def _chunk_rows(self, row_cost):
         """Rows per inference chunk so that one chunk holds about ``INFERENCE_BUDGET`` floats;
@@ -473,10 +474,13 @@ class BaseNeuralEstimator(BaseEstimator):
         ``row_cost`` (floats per row; default: one forward pass), so peak memory does not
         grow with the number of rows. Returns a float64 ndarray, checked to be finite."""
         rows = self._chunk_rows(row_cost or self._activation_cost())
-        outputs = []
+        values, finite = np.zeros((0,)), True
         with torch.no_grad():
             for start in range(0, len(X), rows):
                 batch = self._inference_tensor(X[start : start + rows])
-                outputs.append(fn(batch).detach().cpu().numpy())
-        values = np.concatenate(outputs, axis=0) if outputs else np.zeros((0,))
-        return check_finite_output(values, what, X)
+                chunk = fn(batch).detach().cpu().numpy()
+                if start == 0:  # written in place: no list of chunks to concatenate
+                    values = np.empty((len(X), *chunk.shape[1:]), dtype=chunk.dtype)
+                values[start : start + len(chunk)] = chunk
+                finite = finite and bool(np.isfinite(chunk).all())
+        return values if finite else check_finite_output(values, what, X)

@@ -29,7 +29,7 @@ from ._docstrings import fill_doc, shared_parameter_docs
 from ._nn import LOG_2PI, GSNModule
 from ._objectives import GSNLoss, max_walkback_steps
 from ._progress import Progress
-from ._validation import check_arguments, check_float32_range
+from ._validation import check_arguments, check_finite_output, check_float32_range
 
 #: Number of training rows kept to start chains from.
 MAX_STORED_CHAIN_STARTS = 1000
@@ -436,7 +436,8 @@ class GSNSampler(
             progress=progress,
         )
         progress.close()
-        return kept.reshape(-1, x.shape[1]).cpu().numpy().astype(np.float64)
+        states = kept.reshape(-1, x.shape[1]).cpu().numpy().astype(np.float64)
+        return check_finite_output(states, "the chain states", X_init)
 
     def _chain_module(self):
         return self._float32_module()
@@ -533,6 +534,7 @@ class GSNSampler(
             raise ValueError(f"n_chains={n_chains} must be at most n_samples={n_samples}")
         if X_init is not None:
             X_init = np.asarray(self._check_X(X_init), dtype=np.float64)
+            check_float32_range(X_init, "X_init")  # the chains run in float32
             if len(X_init) != n_chains:
                 raise ValueError(f"X_init has {len(X_init)} rows but n_chains={n_chains}")
         n_keep = -(-n_samples // n_chains)

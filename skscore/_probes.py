@@ -31,12 +31,23 @@ from sklearn.utils.validation import (
 from torch import nn
 
 from ._base import resolve_device
-from ._nn import reinitialize_, seeded_generator
+from ._nn import make_mlp, reinitialize_, seeded_generator
+from ._validation import check_float32_range
 
 __all__ = ["LinearProbeTransformer"]
 
 #: ``max_iter`` of the default probe's LogisticRegression (lbfgs on standardised features).
 DEFAULT_PROBE_MAX_ITER = 1000
+#: The network trained when ``model=None``: hidden widths, activation, epochs (at most
+#: ``DEFAULT_MODEL_MAX_STEPS`` Adam steps in all), learning rate and batch size.
+DEFAULT_MODEL_HIDDEN = (64, 64)
+DEFAULT_MODEL_ACTIVATION = "relu"
+DEFAULT_MODEL_EPOCHS = 50
+DEFAULT_MODEL_MAX_STEPS = 300
+DEFAULT_MODEL_LR = 1e-2
+DEFAULT_MODEL_BATCH = 256
+#: Largest feature magnitude a probe accepts: its standardisation squares the features.
+MAX_FEATURE_MAGNITUDE = 1e150
 
 
 def default_probe():
@@ -58,13 +69,9 @@ def resolve_module(model, n_features, generator=None):
     """The torch module behind ``model`` and whether it is a fresh one built here.
 
     ``model`` is an ``nn.Module`` instance, a fitted skorch net or skscore estimator (its
-    ``module_``), or a class/callable called as ``model(n_features)``.
+    ``module_``), or a class/callable called as ``model(n_features)`` (``model=None``, the
+    default network, is built by :func:`default_model`).
     """
-    if model is None:
-        raise ValueError(
-            "LinearProbeTransformer needs a model: pass model=<torch nn.Module, fitted skorch "
-            "net, fitted skscore estimator, or a module class called as model(n_features)>"
-        )
     if isinstance(model, nn.Module):
         return model, False
     module = getattr(model, "module_", None)
@@ -90,6 +97,57 @@ def resolve_module(model, n_features, generator=None):
         "model must be a torch nn.Module, a fitted skorch net or skscore estimator, or a "
         f"module class/factory called as model(n_features); got {_describe(model)}"
     )
+
+
+def default_model(input_shape, n_classes, generator=None):
+    """The network of ``model=None`` (untrained): ``Flatten``, then an MLP with
+    ``DEFAULT_MODEL_HIDDEN`` ReLU units and ``n_classes`` outputs.
+
+    Its first leaf, the ``Flatten``, is the input itself: its probe is the baseline that every
+    deeper layer is compared with.
+    """
+    n_inputs = int(np.prod(input_shape, dtype=np.int64))
+    mlp = make_mlp(
+        n_inputs, DEFAULT_MODEL_HIDDEN, n_classes, DEFAULT_MODEL_ACTIVATION, generator=generator
+    )
+    return nn.Sequential(nn.Flatten(), *mlp)
+
+
+def train_default_model(X, codes, n_classes, generator, device):
+    """:func:`default_model` trained to classify ``X`` (classes ``codes`` in 0..n_classes-1).
+
+    Cross-entropy minimised by Adam for ``DEFAULT_MODEL_EPOCHS`` epochs (at most
+    ``DEFAULT_MODEL_MAX_STEPS`` steps) of mini-batches of 256 rows drawn from ``generator``,
+    on standardised inputs; the standardisation is then folded into
+    the first linear layer, so the returned network takes X in its own units.
+    """
+    module = default_model(X.shape[1:], n_classes, generator).to(device)
+    flat = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
+    mean = flat.mean(axis=0)
+    scale = flat.std(axis=0)
+    scale[~(scale > 1e-12 * np.maximum(1.0, np.abs(mean)))] = 1.0
+    Z = torch.tensor((flat - mean) / scale, dtype=torch.float32, device=device)
+    target = torch.as_tensor(codes, dtype=torch.int64, device=device)
+    batch = min(len(Z), DEFAULT_MODEL_BATCH)
+    n_steps = min(DEFAULT_MODEL_MAX_STEPS, DEFAULT_MODEL_EPOCHS * -(-len(Z) // batch))
+    optimizer = torch.optim.Adam(module.parameters(), lr=DEFAULT_MODEL_LR)
+    with torch.enable_grad():
+        for _ in range(n_steps):
+            rows = torch.randint(len(Z), (batch,), generator=generator).to(device)
+            optimizer.zero_grad()
+            loss = nn.functional.cross_entropy(module(Z[rows]), target[rows])
+            loss.backward()
+            optimizer.step()
+    first = module[1]
+    with torch.no_grad():  # W (x - mean) / scale + b = (W / scale) x + (b - W mean / scale)
+        weight = first.weight.double() / torch.as_tensor(scale, device=device)
+        first.bias.copy_(first.bias.double() - weight @ torch.as_tensor(mean, device=device))
+        first.weight.copy_(weight)
+    if not all(torch.isfinite(p).all() for p in module.parameters()):
+        raise ValueError(
+            "the default network (model=None) diverged in training; rescale X or pass a model"
+        )
+    return module
 
 
 def _accepts_generator(factory):
@@ -214,12 +272,17 @@ class LinearProbeTransformer(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    model : torch.nn.Module, fitted skorch net, fitted skscore estimator or callable, \
+    model : torch.nn.Module, fitted skorch net, fitted skscore estimator, callable or None, \
 default=None
-        The network to probe (required at ``fit``). A fitted skorch ``NeuralNet`` or skscore
-        estimator contributes its ``module_``. A module class or factory is called as
-        ``model(n_features)`` with ``n_features = X.shape[1]`` (the number of channels for
-        image input), seeded by ``random_state``: use this form in cross-validation, since
+        The network to probe. None trains a small network on ``(X, y)`` at ``fit`` and probes
+        it: an ``nn.Flatten`` (the input itself, the baseline probe) then an MLP with two
+        hidden layers of 64 ReLU units and one output per class, trained by cross-entropy
+        (50 epochs of Adam, at most 300 steps) on the probes' training rows only, so the
+        validation errors stay held out. A fitted skorch ``NeuralNet`` or skscore estimator
+        contributes its ``module_``. A module class or factory (such as
+        :func:`skscore.probes.make_mlp`) is called as ``model(n_features)`` with
+        ``n_features = X.shape[1]`` (the number of channels for image input), seeded by
+        ``random_state``, and probed untrained: use this form in cross-validation, since
         ``clone`` drops a skorch net's fitted weights.
     layers : "all" or list of str, default="all"
         Layers to probe: "all" means every leaf module (one without children) that runs in the
@@ -246,15 +309,18 @@ default=None
         "auto" (CUDA when available, else CPU), "cpu", "cuda", "cuda:N" or "mps"; the resolved
         device is ``device_``.
     random_state : int, RandomState instance or None, default=None
-        Seeds the model built from a class, the random feature subsets, the train/validation
-        split and the probes. Torch's global RNG is never changed.
+        Seeds the model built from a class (or trained when ``model=None``), the random feature
+        subsets, the train/validation split and the probes. Torch's global RNG is never
+        changed.
 
     Attributes
     ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels seen at ``fit``.
     model_ : torch.nn.Module
-        Frozen copy of the model used for inference, in the dtype of the data seen at ``fit``
-        (float64 data gives float64 features that do not depend on how rows are batched;
-        pass float32 data for speed).
+        Frozen copy of the model (or the trained default network) used for inference, in
+        the dtype of the data seen at ``fit`` (float64 data gives float64 features that do
+        not depend on how rows are batched; pass float32 data for speed).
     layer_names_ : list of str
         Probed layers, in forward order.
     probes_ : dict of str to classifier
@@ -308,6 +374,16 @@ default=None
     array(['0__0', '0__1'], dtype=object)
     >>> sorted(probes.probe_report_["1"])
     ['n_features', 'n_raw_features', 'reduction', 'train_error', 'validation_error']
+
+    With the defaults, a small network is trained on (X, y) and probed; its first layer is
+    the input, whose probe cannot separate XOR, unlike the hidden layers:
+
+    >>> probes = LinearProbeTransformer(random_state=0).fit(X, y)
+    >>> probes.layer_names_
+    ['0', '1', '2', '3', '4', '5']
+    >>> errors = [probes.probe_report_[name]["validation_error"] for name in ("0", "2")]
+    >>> bool(errors[0] > 0.3), bool(errors[1] < 0.15)
+    (True, True)
     """
 
     _parameter_constraints = {
@@ -458,7 +534,17 @@ default=None
         device = resolve_device(self.device)
         rng = check_random_state(self.random_state)
         seed = rng.randint(np.iinfo(np.int32).max)
-        module, built = resolve_module(self.model, X.shape[1], seeded_generator(seed))
+        classes, codes = np.unique(y, return_inverse=True)
+        split = None
+        if self.model is None:  # trained on the probes' training rows only
+            check_float32_range(X)  # the default network trains in float32
+            split = _split(y, self.validation_fraction, rng)
+            module = train_default_model(
+                X[split[0]], codes[split[0]], len(classes), seeded_generator(seed), device
+            )
+            built = True
+        else:
+            module, built = resolve_module(self.model, X.shape[1], seeded_generator(seed))
         dtype = torch.float64 if X.dtype == np.float64 else torch.float32
         if built:
             model = module.to(device=device, dtype=dtype).eval().requires_grad_(False)
@@ -473,8 +559,9 @@ default=None
         reducers = {name: make_reducer(pool, indices) for name, (pool, indices, _) in plans.items()}
         widths = [plans[name][2] for name in names]
         features, blocks = _extract(model, X, reducers, widths, self.batch_size, device)
+        _check_feature_range(features, blocks)
 
-        train, valid = _split(y, self.validation_fraction, rng)
+        train, valid = split if split is not None else _split(y, self.validation_fraction, rng)
         probe_seed = rng.randint(np.iinfo(np.int32).max)
         probes, report = {}, {}
         for name in names:
@@ -490,6 +577,7 @@ default=None
                 "validation_error": _error(probes[name], F[valid], y[valid]),
             }
         self.model_ = model
+        self.classes_ = classes
         self.device_ = device
         self.input_shape_ = tuple(X.shape[1:])
         self.layer_names_ = names
@@ -805,6 +893,17 @@ def _extract(model, X, reducers, widths, batch_size, device):
                 "X and whether the model diverged"
             )
     return features, blocks
+
+
+def _check_feature_range(features, blocks):
+    """Refuse features whose squares overflow (the probes standardise them)."""
+    for name, block in blocks.items():
+        largest = float(np.abs(features[:, block]).max()) if features[:, block].size else 0.0
+        if largest > MAX_FEATURE_MAGNITUDE:
+            raise ValueError(
+                f"layer {name!r} has features up to {largest:.3g} in magnitude: their squares "
+                "overflow in the probe's standardisation; rescale X"
+            )
 
 
 def _split(y, validation_fraction, rng):

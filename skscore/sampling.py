@@ -413,14 +413,14 @@ def line_integral(score_fn, X_from, X_to, n_path_points=10, *, n_points=None):
         )
     score_fn = as_field(score_fn, "score_fn").gradient
     t, w = _quadrature(n_path_points)
-    delta = X_to - X_from
-    n, d = delta.shape
+    n, d = X_from.shape
     block = max(1, _PATH_BUDGET // (n_path_points * max(d, 1)))
     log_ratio = np.empty(n)
     for start in range(0, n, block):
         rows = slice(start, start + block)
-        S_path = _evaluate_score(score_fn, _path_points(X_from[rows], delta[rows], t))
-        log_ratio[rows] = _integrate(S_path, delta[rows], w)
+        delta = X_to[rows] - X_from[rows]  # per block: no (n, d) temporary
+        S_path = _evaluate_score(score_fn, _path_points(X_from[rows], delta, t))
+        log_ratio[rows] = _integrate(S_path, delta, w)
     return log_ratio
 
 

@@ -12,7 +12,7 @@ from skscore import (
     GSNSampler,
     LinearProbeTransformer,
 )
-from skscore._nn import make_mlp
+from skscore.probes import make_mlp
 
 FAST = {"hidden_layer_sizes": (8,), "max_epochs": 5, "device": "cpu", "random_state": 0}
 
@@ -22,6 +22,8 @@ ESTIMATORS = [
     DenoisingAEScoreEstimator(parametrization="energy", **FAST),
     RCAE(**FAST),
     RCAE(jacobian_penalty="exact", parametrization="autoencoder", **FAST),
+    # the defaults: a small MLP trained on (X, y) at fit, then probed
+    LinearProbeTransformer(),
     # a module factory called as model(n_features): the checks vary n_features (pitfall P12)
     LinearProbeTransformer(
         model=partial(make_mlp, hidden_layer_sizes=(8,), n_outputs=3, activation="tanh"),

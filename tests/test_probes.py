@@ -22,9 +22,10 @@ from sklearn.tree import DecisionTreeClassifier  # noqa: E402
 from skorch import NeuralNetClassifier  # noqa: E402
 from torch import nn  # noqa: E402
 
-from skscore._nn import make_mlp  # noqa: E402
+from skscore import _probes  # noqa: E402
+from skscore._probes import DEFAULT_MODEL_HIDDEN  # noqa: E402
 from skscore.plotting import plot_probe_errors  # noqa: E402
-from skscore.probes import LinearProbeTransformer, ProbeMonitor  # noqa: E402
+from skscore.probes import LinearProbeTransformer, ProbeMonitor, make_mlp  # noqa: E402
 
 MLP_FACTORY = functools.partial(make_mlp, hidden_layer_sizes=(6, 5), n_outputs=3, activation="tanh")
 
@@ -180,6 +181,80 @@ def test_score_layers_and_score(trained_mlp, spirals):
         report = probes.probe_report_[name]
         assert 0.0 <= report["train_error"] <= 1.0 and 0.0 <= report["validation_error"] <= 1.0
         assert probe.predict(np.zeros((1, report["n_features"]))).shape == (1,)
+
+
+# -- defaults: a small network trained on (X, y) -------------------------------------------------
+
+
+def test_default_model_trained_on_training_rows_and_probed(spirals):
+    (X, y), (X_test, y_test) = spirals
+    probes = LinearProbeTransformer(random_state=0).fit(X, y)
+    assert probes.layer_names_ == ["0", "1", "2", "3", "4", "5"]
+    assert [type(m).__name__ for m in probes.model_] == [
+        "Flatten", "Linear", "ReLU", "Linear", "ReLU", "Linear"
+    ]  # fmt: skip
+    assert probes.model_[1].out_features == DEFAULT_MODEL_HIDDEN[0]
+    np.testing.assert_array_equal(probes.classes_, [0, 1])
+    errors = {k: r["validation_error"] for k, r in probes.probe_report_.items()}
+    assert errors["0"] > 0.25  # the input: interleaved spirals are not linearly separable
+    assert errors["4"] < 0.05 and errors["5"] < 0.05  # the trained network separates them
+    # the network classifies held-out spirals (its logits are the last layer)
+    with torch.no_grad():
+        logits = probes.model_(torch.from_numpy(X_test.astype(np.float32)))
+    assert (logits.argmax(1).numpy() != y_test).mean() < 0.05
+    scores = probes.score_layers(X_test, y_test)
+    assert scores["5"] > 0.95 and scores["0"] < 0.75
+
+
+def test_default_model_never_sees_validation_rows(spirals, monkeypatch):
+    """The network is trained on the probes' training rows only, so validation errors stay
+    held out: the rows it gets are those of the input layer's probe (same mean)."""
+    (X, y), _ = spirals
+    seen = []
+    train = _probes.train_default_model
+
+    def spy(X_train, *args):
+        seen.append(X_train)
+        return train(X_train, *args)
+
+    monkeypatch.setattr(_probes, "train_default_model", spy)
+    probes = LinearProbeTransformer(validation_fraction=0.3, random_state=0).fit(X, y)
+    (X_train,) = seen
+    assert len(X_train) == 700
+    scaler = probes.probes_["0"][0]  # the input layer's probe: StandardScaler on X itself
+    assert scaler.n_samples_seen_ == 700
+    np.testing.assert_allclose(scaler.mean_, X_train.mean(axis=0), rtol=1e-5)
+    assert not np.allclose(X.mean(axis=0), X_train.mean(axis=0), rtol=1e-5)
+
+
+def test_default_model_deterministic_and_labels_kept(blobs):
+    X, y = blobs
+    labels = np.array(["a", "b", "c"])[y]
+    first = LinearProbeTransformer(random_state=3).fit(X, labels)
+    second = LinearProbeTransformer(random_state=3).fit(X, labels)
+    np.testing.assert_array_equal(first.transform(X), second.transform(X))
+    np.testing.assert_array_equal(first.classes_, ["a", "b", "c"])
+    assert first.model_[-1].out_features == 3
+    assert first.score(X, labels) > 0.9
+    # the standardisation is folded into the first layer: X enters in its own units
+    shifted = LinearProbeTransformer(random_state=3).fit(1000.0 + 50.0 * X, labels)
+    assert shifted.score(1000.0 + 50.0 * X, labels) > 0.9
+
+
+def test_make_mlp_factory(blobs):
+    X, y = blobs
+    mlp = make_mlp(4, (5, 3), 2, "tanh", generator=torch.Generator().manual_seed(0))
+    assert [m.out_features for m in mlp if isinstance(m, nn.Linear)] == [5, 3, 2]
+    same = make_mlp(4, (5, 3), 2, "tanh", generator=torch.Generator().manual_seed(0))
+    assert all(torch.equal(a, b) for a, b in zip(mlp.parameters(), same.parameters(), strict=True))
+    probes = LinearProbeTransformer(make_mlp, random_state=0).fit(X, y)
+    assert probes.layer_names_ == ["0", "1", "2", "3", "4"]
+    again = LinearProbeTransformer(make_mlp, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(probes.transform(X), again.transform(X))
+    with pytest.raises(ValueError, match="hidden_layer_sizes must be a non-empty"):
+        make_mlp(4, (5, 0))
+    with pytest.raises(ValueError, match="'activation' parameter of make_mlp"):
+        make_mlp(4, activation="gelu")
 
 
 # -- the model is never changed -------------------------------------------------------------------
@@ -422,8 +497,6 @@ def test_deterministic_and_global_rng_untouched(blobs):
 
 def test_bad_input(blobs):
     X, y = blobs
-    with pytest.raises(ValueError, match="needs a model"):
-        LinearProbeTransformer().fit(X, y)
     with pytest.raises(ValueError, match="could not be applied.*n_features=4"):
         LinearProbeTransformer(tanh_mlp(4, 1, n_inputs=3)).fit(X, y)
     X_nan = X.copy()
