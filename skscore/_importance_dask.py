@@ -38,8 +38,8 @@ def shard_norms(module, state, criterion, data, method, batch_size, seed):
     module : bytes
         The pickled architecture (pickled by the master: Dask's own serialisation of torch
         modules does not keep the hook dictionaries that forward hooks need).
-    state : dict
-        ``state_dict`` published by the master.
+    state : dict of str to ndarray
+        ``state_dict`` published by the master, as numpy arrays.
     criterion : bytes
         The pickled criterion (torch loss or skscore objective).
     data : tuple of (X, y)
@@ -56,7 +56,7 @@ def shard_norms(module, state, criterion, data, method, batch_size, seed):
     norms : ndarray of shape (n_rows,)
     """
     module = pickle.loads(module)
-    module.load_state_dict(state)
+    module.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})
     X, y = data
     loss_fn = PerExampleLoss(pickle.loads(criterion), torch.Generator().manual_seed(seed))
     sq = squared_norms(module, loss_fn, X, y, method=method, batch_size=batch_size)
@@ -98,7 +98,8 @@ class DaskWeights:
 
     def publish(self, module, step):
         """Ship the current parameters (non-blocking) and put idle shards to work."""
-        state = {k: v.detach().cpu().clone() for k, v in module.state_dict().items()}
+        # numpy copies: a snapshot that pickles as plain buffers (cheaper than torch tensors)
+        state = {k: v.detach().cpu().numpy().copy() for k, v in module.state_dict().items()}
         self.params_future = self.client.submit(_published, state, pure=False)
         self.version = step
         self._submit_idle()

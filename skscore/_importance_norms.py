@@ -57,7 +57,7 @@ class PerExampleLoss:
             losses = objective_losses(self.criterion, module, X, y, generator=self.generator)
         else:
             losses = self.prediction_losses(module(X), y)
-        return _rowwise(losses, len(X))
+        return rowwise(losses, len(X))
 
     def prediction_losses(self, output, y):
         """Unreduced losses of a prediction criterion on ``(output, y)``."""
@@ -72,7 +72,7 @@ class PerExampleLoss:
         return criterion(output, y)
 
 
-def _rowwise(losses, n):
+def rowwise(losses, n):
     if not torch.is_tensor(losses) or losses.dim() == 0 or losses.shape[0] != n:
         shape = tuple(losses.shape) if torch.is_tensor(losses) else type(losses).__name__
         raise ValueError(
@@ -227,14 +227,14 @@ def _as_tensor(data, device, dtype=None):
     return tensor.to(device)
 
 
-def _parameter_dtype_device(module):
+def parameter_dtype_device(module):
     p = next(module.parameters(), None)
     if p is None:
         return torch.get_default_dtype(), torch.device("cpu")
     return p.dtype, p.device
 
 
-class _EvalMode:
+class EvalMode:
     """Evaluation mode inside the block; each submodule's own mode restored afterwards."""
 
     def __init__(self, module):
@@ -291,7 +291,7 @@ def squared_norms(module, loss_fn, X, y, *, method, batch_size):
     device with X in its dtype.
     """
     out = []
-    with _EvalMode(module), torch.enable_grad():
+    with EvalMode(module), torch.enable_grad():
         for start in range(0, len(X), batch_size):
             xb = X[start : start + batch_size]
             yb = None if y is None else y[start : start + batch_size]
@@ -317,7 +317,7 @@ def gradient_sums(module, loss_fn, X, y, *, batch_size):
     trainable parameter, in eval mode."""
     params = [p for p in module.parameters() if p.requires_grad]
     totals = [torch.zeros_like(p) for p in params]
-    with _EvalMode(module), torch.enable_grad():
+    with EvalMode(module), torch.enable_grad():
         for start in range(0, len(X), batch_size):
             xb = X[start : start + batch_size]
             yb = None if y is None else y[start : start + batch_size]
@@ -411,7 +411,7 @@ def per_example_gradient_norms(
         raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
     if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
-    dtype, device = _parameter_dtype_device(module)
+    dtype, device = parameter_dtype_device(module)
     X = _as_tensor(X, device, dtype)
     y = _as_tensor(y, device, dtype)
     if X.dim() == 0 or len(X) == 0:
@@ -419,7 +419,7 @@ def per_example_gradient_norms(
     if y is not None and len(y) != len(X):
         raise ValueError(f"X and y have different lengths: {len(X)} and {len(y)}")
     loss_fn = PerExampleLoss(criterion, generator)
-    with _EvalMode(module):
+    with EvalMode(module):
         resolved = resolve_method(module, loss_fn, X, y, method)
     sq = squared_norms(module, loss_fn, X, y, method=resolved, batch_size=int(batch_size))
     return sq.clamp_min(0).sqrt().cpu().numpy().astype(np.float64)

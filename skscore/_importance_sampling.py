@@ -31,17 +31,19 @@ import torch
 from sklearn.base import clone
 from sklearn.utils import check_random_state
 from skorch.callbacks import Callback
-from torch import nn
 
-from ._importance_data import materialize, objective_losses
+from ._importance_data import materialize
+from ._importance_net import ImportanceIterator, WeightedCriterion, unpatch
 from ._importance_norms import (
     METHODS,
+    EvalMode,
     PerExampleLoss,
-    _rowwise,
     gradient_sums,
+    parameter_dtype_device,
     resolve_method,
     squared_norms,
 )
+from ._importance_variance import effective_sample_fraction, trace_covariance
 
 #: History keys written at every importance-sampled step.
 STEP_KEYS = ("issgd_step", "issgd_staleness", "issgd_ess")
@@ -54,136 +56,6 @@ MONITOR_KEYS = (
 )
 #: Smallest smoothed weight relative to the mean, so that every row can be drawn.
 MIN_RELATIVE_WEIGHT = 1e-12
-
-
-def trace_covariance(norms, proposal=None, *, true_gradient_norm=0.0):
-    r"""Trace of the covariance of the importance-sampled gradient estimator (Corollary 2).
-
-    For per-example gradients ``g_n`` of norms ``||g_n||`` and a proposal ``q_n`` proportional
-    to ``proposal[n]``, one example drawn from ``q`` and re-weighted by ``(1/N) / q_n`` gives
-    an unbiased estimate of ``g_TRUE = mean_n g_n`` with
-
-    ``Tr Sigma(q) = mean(proposal) * mean(||g_n||^2 / proposal) - ||g_TRUE||^2``  (eq. 7.6).
-
-    ``proposal=None`` is uniform sampling (eq. 7.8); ``proposal=norms`` the ideal proposal,
-    ``mean(||g_n||)^2 - ||g_TRUE||^2`` (eq. 7.7, the minimum over all proposals, Theorem 1);
-    weights from older parameters give the stale proposal (eq. 7.9). A minibatch of ``M``
-    draws divides it by ``M``.
-
-    Parameters
-    ----------
-    norms : array-like of shape (n_samples,)
-        Per-example gradient norms ``||g_n||`` at the current parameters.
-    proposal : array-like of shape (n_samples,), default=None
-        Unnormalised sampling weights (> 0 wherever ``norms`` > 0); None for uniform.
-    true_gradient_norm : float, default=0.0
-        ``||g_TRUE||``; leave at 0 to get the second moment ``E_q ||g/(N q)||^2``, which
-        differs from the trace by the same constant for every proposal.
-
-    Returns
-    -------
-    trace : float
-        ``Tr Sigma(q)`` (``inf`` if a row with a non-zero gradient has zero weight).
-
-    Examples
-    --------
-    Two examples with gradients ``(3, 0)`` and ``(0, 1)``: the mean is ``(1.5, 0.5)``.
-
-    >>> import numpy as np
-    >>> from skscore.importance import trace_covariance
-    >>> norms = np.array([3.0, 1.0])
-    >>> g_true = np.hypot(1.5, 0.5)
-    >>> round(trace_covariance(norms, true_gradient_norm=g_true), 12)  # (9 + 1)/2 - 2.5
-    2.5
-    >>> round(trace_covariance(norms, norms, true_gradient_norm=g_true), 12)  # 2^2 - 2.5
-    1.5
-
-    The same numbers by enumerating the two outcomes of one draw:
-
-    >>> g = np.array([[3.0, 0.0], [0.0, 1.0]])
-    >>> q = norms / norms.sum()
-    >>> estimates = g / (2 * q[:, None])
-    >>> mean = (q[:, None] * estimates).sum(0)
-    >>> round(float((q * ((estimates - mean) ** 2).sum(1)).sum()), 12)
-    1.5
-    """
-    sq = np.asarray(norms, dtype=np.float64) ** 2
-    if proposal is None:
-        second = sq.mean()
-    else:
-        w = np.asarray(proposal, dtype=np.float64)
-        if w.shape != sq.shape:
-            raise ValueError(f"proposal has shape {w.shape}, norms {sq.shape}")
-        if np.any(w < 0):
-            raise ValueError("proposal weights must be >= 0")
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(sq > 0, sq / w, 0.0)
-        second = w.mean() * ratio.mean()
-    return float(second - float(true_gradient_norm) ** 2)
-
-
-def _effective_sample_fraction(w):
-    """Kish's effective sample size of a proposal per draw: 1 / (mean(w) mean(1/w))."""
-    return float(1.0 / (w.mean() * (1.0 / w).mean()))
-
-
-class _ImportanceIterator:
-    """Training iterator that draws rows from the callback's proposal (one epoch per pass)."""
-
-    def __init__(self, dataset, *, callback, original=None, batch_size=128, **kwargs):
-        self.dataset = dataset
-        self.callback = callback
-        self.batch_size = len(dataset) if batch_size == -1 else batch_size
-        self.collate_fn = kwargs.get("collate_fn")
-
-    def __len__(self):
-        return math.ceil(len(self.dataset) / self.batch_size)
-
-    def __iter__(self):
-        cb = self.callback
-        cb._attach(self.dataset, self.collate_fn, len(self))
-        n = len(self.dataset)
-        for start in range(0, n, self.batch_size):
-            yield cb._draw_batch(min(self.batch_size, n - start))
-
-
-class _WeightedCriterion(nn.Module):
-    """The net's criterion, reducing per-example losses with the importance scales of the
-    current training batch; a plain call of the wrapped criterion otherwise."""
-
-    def __init__(self, inner, callback):
-        super().__init__()
-        self.inner = inner
-        object.__setattr__(self, "_callback", callback)
-
-    def forward(self, *args, **kwargs):
-        scales = self._callback._current_scales
-        if scales is None:
-            return self.inner(*args, **kwargs)
-        if hasattr(self.inner, "per_example"):  # skscore objective: (module, X, ...)
-            losses = objective_losses(self.inner, *args, **kwargs)
-            n = len(args[1])
-        else:  # prediction loss: (y_pred, y_true)
-            losses = PerExampleLoss(self.inner).prediction_losses(*args, **kwargs)
-            n = len(args[0])
-        if n != len(scales):
-            raise RuntimeError(
-                f"ImportanceSampling drew {len(scales)} rows but the criterion got {n}; a "
-                "custom train_step must pass the whole batch to the criterion once"
-            )
-        losses = _rowwise(losses, n)
-        return (losses * scales.to(device=losses.device, dtype=losses.dtype)).mean()
-
-    def per_example(self, *args, **kwargs):
-        return self.inner.per_example(*args, **kwargs)
-
-
-def _unpatch(net):
-    iterator = net.iterator_train
-    if isinstance(iterator, functools.partial) and iterator.func is _ImportanceIterator:
-        net.iterator_train = iterator.keywords["original"]
-    if isinstance(getattr(net, "criterion_", None), _WeightedCriterion):
-        net.criterion_ = net.criterion_.inner
 
 
 def _check_int(name, value, minimum=1, allow_none=False):
@@ -462,14 +334,14 @@ class ImportanceSampling(Callback):
         ...                           verbose=0).initialize()
         >>> issgd.on_train_begin(net)
         >>> type(net.criterion_).__name__, net.iterator_train.func.__name__
-        ('_WeightedCriterion', '_ImportanceIterator')
+        ('WeightedCriterion', 'ImportanceIterator')
         >>> issgd.on_train_end(net)
         >>> type(net.criterion_).__name__, net.iterator_train.__name__
         ('CrossEntropyLoss', 'DataLoader')
         """
         if not hasattr(self, "step_"):
             self.initialize()
-        _unpatch(net)
+        unpatch(net)
         criterion = net.criterion_
         self._objective = hasattr(criterion, "per_example")
         if not self._objective and not hasattr(criterion, "reduction"):
@@ -479,9 +351,9 @@ class ImportanceSampling(Callback):
                 f"with a per_example method, got {type(criterion).__name__}"
             )
         net.iterator_train = functools.partial(
-            _ImportanceIterator, callback=self, original=net.iterator_train
+            ImportanceIterator, callback=self, original=net.iterator_train
         )
-        net.criterion_ = _WeightedCriterion(criterion, self)
+        net.criterion_ = WeightedCriterion(criterion, self)
         self._module = net.module_
         self._criterion = criterion
         self._dataset = None
@@ -600,7 +472,7 @@ class ImportanceSampling(Callback):
         >>> issgd.weights_.shape, bool((issgd.weights_ > 0).all())
         (torch.Size([64]), True)
         """
-        _unpatch(net)
+        unpatch(net)
         if self._dask is not None:
             self._dask.close()
         for name in (
@@ -620,11 +492,9 @@ class ImportanceSampling(Callback):
         """Read the training set (once per fit) and set up the weight computation."""
         if self._dataset is dataset:
             return
-        from ._importance_norms import _EvalMode, _parameter_dtype_device
-
         X, y = materialize(dataset, collate_fn)
         self._batches = (X, y)
-        dtype, device = _parameter_dtype_device(self._module)
+        dtype, device = parameter_dtype_device(self._module)
         Xn = X.to(device=device, dtype=dtype if X.is_floating_point() else X.dtype)
         yn = None
         if y is not None:
@@ -633,7 +503,7 @@ class ImportanceSampling(Callback):
         self._noise_generator = torch.Generator(device=device).manual_seed(self._seed + 1)
         criterion = self._criterion
         self._loss_fn = PerExampleLoss(criterion, self._noise_generator)
-        with _EvalMode(self._module):
+        with EvalMode(self._module):
             self.norm_method_ = resolve_method(self._module, self._loss_fn, Xn, yn, self.method)
         n = len(X)
         self.weights_ = torch.full((n,), float("nan"), dtype=torch.float64)
@@ -701,7 +571,7 @@ class ImportanceSampling(Callback):
         self._proposal = w
         self._proposal_probs = w / w.sum()
         self._proposal_mean = w.mean()
-        self._ess = _effective_sample_fraction(w.numpy())
+        self._ess = effective_sample_fraction(w.numpy())
         self._mean_version = float(self.weights_step_.double().mean())
         self._dirty = False
 

@@ -10,6 +10,7 @@ is the variance of the estimator for a given proposal.
 """
 
 from ._importance_norms import per_example_gradient_norms
-from ._importance_sampling import ImportanceSampling, trace_covariance
+from ._importance_sampling import ImportanceSampling
+from ._importance_variance import trace_covariance
 
 __all__ = ["ImportanceSampling", "per_example_gradient_norms", "trace_covariance"]
