@@ -30,7 +30,7 @@ from torch import nn
 from skscore.importance import ImportanceSampling
 
 torch.set_num_threads(1)
-EPOCHS, SEEDS, STEPS_PER_EPOCH = 30, (0, 1, 2, 3), 45
+EPOCHS, SEEDS, STEPS_PER_EPOCH = 25, (0, 1, 2, 3), 45
 
 X, y = load_digits(return_X_y=True)
 X = (X / 16.0).astype(np.float32)

@@ -86,7 +86,7 @@ for ax, smoothing in zip(axes, (0.1, 1.0), strict=True):
     ratio = np.median([r["sqrt_trace_stale"] / r["sqrt_trace_uniform"] for r in runs], axis=0)
     ax.set_title(f"smoothing {smoothing}: stale / uniform = {ratio[-1]:.2f} at the end")
     ax.set_xlabel("epoch")
-    ax.legend(loc="upper left")
+    ax.legend(loc="lower right")
     print(f"smoothing {smoothing}: stale/uniform by epoch", np.round(ratio[::4], 2))
 axes[0].set_ylabel(r"$\sqrt{\mathrm{Tr}\,\Sigma(q)}$ of one draw")
 fig.suptitle("Digits MLP, 10% labels flipped, SGD lr 0.05, batch 32 (median and quartiles)")

@@ -342,6 +342,9 @@ class ImportanceSampling(Callback):
         if not hasattr(self, "step_"):
             self.initialize()
         unpatch(net)
+        if self._dask is not None:  # left over by an interrupted fit
+            self._dask.close()
+            self._dask = None
         criterion = net.criterion_
         self._objective = hasattr(criterion, "per_example")
         if not self._objective and not hasattr(criterion, "reduction"):
