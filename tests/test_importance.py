@@ -329,7 +329,7 @@ def test_reweighted_minibatch_gradient_is_unbiased():
     X[:4] *= 4.0  # a few large-gradient rows make the proposal far from uniform
     average = GradientAverage()
     issgd = ImportanceSampling(smoothing=0.0, refresh_every=10**9, random_state=0)
-    net = _classifier([issgd, average], lr=0.0, batch_size=8, max_epochs=400)
+    net = _classifier([issgd, average], lr=0.0, batch_size=8, max_epochs=250)
     net.fit(X, y)
     module = net.module_
     G = loop_gradients(module, cross_entropy_one, torch.tensor(X), torch.tensor(y)).numpy()
@@ -344,7 +344,7 @@ def test_reweighted_minibatch_gradient_is_unbiased():
     # the test has power: without the re-weighting the average would be far off
     biased = (q[:, None] * G).sum(0)
     assert np.linalg.norm(biased - full) > 10 * stderr
-    assert issgd.step_ == average.count == 400 * 5
+    assert issgd.step_ == average.count == 250 * 5
 
 
 def test_callback_trains_a_plain_skorch_classifier_and_restores_it():
