@@ -9,6 +9,7 @@ import pytest
 PUBLIC_MODULES = [
     "skscore",
     "skscore.datasets",
+    "skscore.importance",
     "skscore.metrics",
     "skscore.nonparametric",
     "skscore.plotting",
