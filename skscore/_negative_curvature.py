@@ -35,6 +35,33 @@ def _split(flat, params):
     ]
 
 
+def _evaluate(closure, params, create_graph):
+    """Call the closure; return its loss, the gradients and whether it called backward.
+
+    When it did not, the gradients are taken here, with their graph if ``create_graph``.
+    """
+    for p in params:
+        p.grad = None
+    with torch.enable_grad():
+        loss = closure()
+    grads = [p.grad for p in params]
+    if any(g is not None for g in grads):
+        return (
+            loss,
+            [torch.zeros_like(p) if g is None else g for g, p in zip(grads, params, strict=True)],
+            True,
+        )
+    if not (isinstance(loss, torch.Tensor) and loss.requires_grad):
+        raise RuntimeError(
+            "the closure returned a loss without a graph and computed no gradients; return "
+            "the loss tensor computed from the parameters"
+        )
+    with torch.enable_grad():
+        grads = torch.autograd.grad(loss, params, create_graph=create_graph, allow_unused=True)
+    grads = [torch.zeros_like(p) if g is None else g for g, p in zip(grads, params, strict=True)]
+    return loss, grads, False
+
+
 def _rng_states(params):
     devices = sorted({p.device.index or 0 for p in params if p.device.type == "cuda"})
     cuda = [torch.cuda.get_rng_state(d) for d in devices]
@@ -52,29 +79,44 @@ class NegativeCurvatureDescent(torch.optim.Optimizer):
     """Base optimizer steps plus steps along a running most-negative eigenvector (11.E).
 
     Keeps a running estimate ``(lambda~, v)`` of the most negative eigenpair of the loss
-    Hessian by stochastic minimisation of ``v^T H v`` on the unit sphere: every
-    ``eigen_every`` steps one Hessian-vector product on the current mini-batch gives
-    ``v <- normalise(v - eta (H v - (v^T H v) v))`` and updates ``lambda~``, an exponential
-    average of ``v^T H v``. Each step then applies the base optimizer's update and, while
-    ``lambda~ < 0``, the step ``theta <- theta - curvature_lr (g^T v) v`` with ``g`` the
-    mini-batch gradient (eq. 11.1 along the estimated direction of negative curvature).
+    Hessian by stochastic minimisation of ``m(v) = v^T H v`` on the unit sphere: every
+    ``eigen_every`` steps one Hessian-vector product on the current mini-batch gives a
+    projected gradient step (with heavy-ball momentum ``mu``)::
 
-    ``step`` needs a closure that re-evaluates the mini-batch loss:
+        r = H v - (v^T H v) v,   m <- mu m - eta r,   v <- normalise(v + m),
 
-    - if the closure calls ``loss.backward()`` (the usual closure, and skorch's), ``H v`` is the
-      finite difference ``(g(theta + eps v) - g) / eps`` of a second closure call at shifted
-      parameters, with torch's RNG replayed so that dropout or noise repeat; the overhead is one
-      more forward-backward pass per product;
-    - if it returns the loss *without* calling ``backward``, the gradient is taken with its
-      graph and ``H v`` is exact (double backward), with no second forward pass.
+    and ``lambda~``, an exponential average of ``v^T H v``. Each step then applies the base
+    optimizer's update and, while ``lambda~ < 0``, the step ``theta <- theta - curvature_lr
+    (g^T v) v`` with ``g`` the mini-batch gradient: eq. 11.1 along the estimated direction.
 
-    With skorch (1.4), ``train_step`` passes its closure -- which calls ``backward`` -- to
-    every optimizer's ``step``, so ``NeuralNet(..., optimizer=NegativeCurvatureDescent,
-    optimizer__base_optimizer=torch.optim.RMSprop)`` works as is (finite differences). For
-    exact products override ``train_step_single`` to return the loss without calling
-    ``backward`` (see the user guide). Randomness drawn from other generators than torch's
-    global one is not replayed: use exact products for such losses. Callbacks acting on
-    gradients (skorch's ``on_grad_computed``) also see the shifted gradient of the second call.
+    ``step`` needs a closure that re-evaluates the mini-batch loss and returns it. With
+    ``hvp="exact"`` (default) the closure must *not* call ``backward``: the optimizer takes
+    the gradient with its graph and ``H v`` by double backward, exactly. With
+    ``hvp="finite_difference"`` the closure may call ``backward`` (the usual closure, and
+    skorch's) and ``H v`` is ``(g(theta + eps v) - g) / eps`` from a second closure call at
+    shifted parameters, with torch's global RNG replayed so that dropout repeats. Use it only
+    for smooth networks (tanh, softplus): on ReLU / max-pooling networks the finite
+    difference jumps across kinks, and the running vector locks onto those jumps (measured:
+    a norm estimate 10x too large on a ReLU LeNet).
+
+    **With skorch.** skorch 1.4's ``train_step`` passes its closure to every optimizer's
+    ``step``, and that closure calls ``backward``. So either pass
+    ``optimizer__hvp="finite_difference"`` (smooth networks), or, for exact products, use a
+    net whose ``train_step_single`` returns the loss without ``backward``::
+
+        class CurvatureNet(NeuralNetClassifier):
+            def train_step_single(self, batch, **fit_params):
+                self._set_training(True)
+                Xi, yi = skorch.dataset.unpack_data(batch)
+                y_pred = self.infer(Xi, **fit_params)
+                loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+                return {"loss": loss, "y_pred": y_pred}  # the optimizer differentiates
+
+        net = CurvatureNet(module, optimizer=NegativeCurvatureDescent,
+                           optimizer__base_optimizer=torch.optim.RMSprop, lr=1e-3)
+
+    Callbacks that act on gradients in ``on_grad_computed`` (gradient clipping) see no
+    gradients with that net: they are computed afterwards, inside ``step``.
 
     Parameters
     ----------
@@ -88,16 +130,22 @@ class NegativeCurvatureDescent(torch.optim.Optimizer):
         Step size along ``(g^T v) v``. The thesis found the best steps along negative
         curvature much larger than ``1 / |lambda|``.
     eigen_lr : float or "auto", default="auto"
-        Step ``eta`` of the eigenvector update, in units of 1/curvature; stable below
-        ``2 / (lambda_max - lambda_min)``. "auto": ``0.5 / ||H||`` with ``||H||`` tracked by
+        Step ``eta`` of the eigenvector update, in units of 1/curvature; stable below about
+        ``2 / (lambda_max - lambda_min)``. "auto": ``0.5 / ||H||``, with ``||H||`` tracked by
         a power iteration that takes the first 5 products and one in 10 after them.
     eigen_every : int, default=1
         Update the eigenvector every ``eigen_every`` steps (m in 11.E); the step along it is
         taken at every step.
+    eigen_momentum : float, default=0.9
+        Heavy-ball momentum ``mu`` of the eigenvector update (0: the plain projected gradient
+        of 11.E). On a fixed LeNet Hessian it reached an overlap of 0.9 with the true
+        eigenvector in 300 products instead of about 1000.
     eigenvalue_decay : float, default=0.9
         Decay of the exponential average ``lambda~`` of ``v^T H v`` over mini-batches.
+    hvp : {"exact", "finite_difference"}, default="exact"
+        How ``H v`` is computed (see above).
     random_state : int, default=0
-        Seeds the initial eigenvector (torch's global RNG is not used).
+        Seeds the initial vectors (torch's global RNG is not used).
     **base_kwargs : dict
         Other arguments of ``base_optimizer`` (``betas``, ``weight_decay``, ...).
 
@@ -105,7 +153,18 @@ class NegativeCurvatureDescent(torch.optim.Optimizer):
     ----------
     base : torch.optim.Optimizer
         The base optimizer; it shares ``param_groups`` with this one, so learning-rate
-        schedulers and ``set_params(lr=...)`` act on it.
+        schedulers and skorch's ``set_params(lr=...)`` act on it.
+    curvature_state : dict
+        Step count, products taken, the running vectors and estimates.
+
+    Notes
+    -----
+    Measured on a LeNet-style network on the 8x8 digits (``benchmarks/bench_curvature.py``),
+    the most negative eigenvector turns over within a few Adam steps (overlap 0.4 after 10
+    steps), faster than one product per step can follow: the running vector stays nearly
+    orthogonal to it, and training curves match the base optimizer's at 2-3 times the cost
+    per step. The method does find and use negative curvature when the Hessian changes slowly
+    (tests on fixed quadratics).
 
     Examples
     --------
@@ -119,9 +178,7 @@ class NegativeCurvatureDescent(torch.optim.Optimizer):
     >>> optimizer = NegativeCurvatureDescent(model.parameters(), lr=1e-2)
     >>> def closure():
     ...     optimizer.zero_grad()
-    ...     loss = nn.functional.cross_entropy(model(X), y)
-    ...     loss.backward()
-    ...     return loss
+    ...     return nn.functional.cross_entropy(model(X), y)  # no backward()
     >>> first = closure().item()
     >>> for _ in range(20):
     ...     loss = optimizer.step(closure)
@@ -138,7 +195,9 @@ class NegativeCurvatureDescent(torch.optim.Optimizer):
         curvature_lr=1.0,
         eigen_lr="auto",
         eigen_every=1,
+        eigen_momentum=0.9,
         eigenvalue_decay=0.9,
+        hvp="exact",
         random_state=0,
         **base_kwargs,
     ):
@@ -171,7 +230,9 @@ class NegativeCurvatureDescent(torch.optim.Optimizer):
             "curvature_lr": curvature_lr,
             "eigen_lr": eigen_lr,
             "eigen_every": int(eigen_every),
+            "eigen_momentum": float(eigen_momentum),
             "eigenvalue_decay": float(eigenvalue_decay),
+            "hvp": hvp,
         }
         self._initialising = True
         super().__init__(self.base.param_groups, {**self.base.defaults, **defaults})
@@ -221,10 +282,7 @@ class NegativeCurvatureDescent(torch.optim.Optimizer):
         >>> w = torch.nn.Parameter(torch.tensor([1.0, -1.0]))
         >>> optimizer = NegativeCurvatureDescent([w], eigen_lr=0.1)
         >>> def closure():
-        ...     optimizer.zero_grad()
-        ...     loss = (w[0] ** 2 - w[1] ** 2).sum()
-        ...     loss.backward()
-        ...     return loss
+        ...     return w[0] ** 2 - w[1] ** 2
         >>> _ = optimizer.step(closure)
         >>> sorted(optimizer.state_dict()), optimizer.state_dict()["curvature"]["step"]
         (['base', 'curvature'], 1)
@@ -250,10 +308,7 @@ class NegativeCurvatureDescent(torch.optim.Optimizer):
         >>> w = torch.nn.Parameter(torch.tensor([1.0, -1.0]))
         >>> optimizer = NegativeCurvatureDescent([w], eigen_lr=0.1)
         >>> def closure():
-        ...     optimizer.zero_grad()
-        ...     loss = (w[0] ** 2 - w[1] ** 2).sum()
-        ...     loss.backward()
-        ...     return loss
+        ...     return w[0] ** 2 - w[1] ** 2
         >>> for _ in range(3):
         ...     _ = optimizer.step(closure)
         >>> other = NegativeCurvatureDescent([w], eigen_lr=0.1)
@@ -318,9 +373,9 @@ class NegativeCurvatureDescent(torch.optim.Optimizer):
         >>> def closure():
         ...     optimizer.zero_grad()
         ...     return w[0] ** 2 - w[1] ** 2
-        >>> for _ in range(30):
+        >>> for _ in range(100):
         ...     _ = optimizer.step(closure)
-        >>> optimizer.eigenvector.abs().round(decimals=3)  # +-(0, 1): the w_1 axis
+        >>> optimizer.eigenvector.abs().round(decimals=2)  # +-(0, 1): the w_1 axis
         tensor([0., 1.])
         """
         v = self.curvature_state.get("eigenvector")
@@ -347,11 +402,8 @@ class NegativeCurvatureDescent(torch.optim.Optimizer):
             after = _rng_states(params)
             _restore_rng(rng_states)
             try:
-                for p in params:
-                    p.grad = None
-                with torch.enable_grad():
-                    closure()
-                shifted = _flat([p.grad for p in params], params)
+                _, shifted, _ = _evaluate(closure, params, create_graph=False)
+                shifted = _flat([g.detach() for g in shifted], params)
             finally:
                 _restore_rng(after)
                 with torch.no_grad():
@@ -369,8 +421,8 @@ class NegativeCurvatureDescent(torch.optim.Optimizer):
         Parameters
         ----------
         closure : callable
-            Re-evaluates the mini-batch loss and returns it, calling ``backward`` itself
-            (finite-difference Hessian-vector products) or not (exact ones).
+            Re-evaluates the mini-batch loss and returns it: without calling ``backward``
+            for ``hvp="exact"``, calling it or not for ``hvp="finite_difference"``.
 
         Returns
         -------
@@ -381,17 +433,31 @@ class NegativeCurvatureDescent(torch.optim.Optimizer):
         --------
         >>> import torch
         >>> from skscore.curvature import NegativeCurvatureDescent
-        >>> w = torch.nn.Parameter(torch.tensor([1.0, 0.1]))
+
+        Near the saddle of ``w_0^2 - w_1^2 + w_1^4`` (minima at ``w_1 = +-0.71``):
+
+        >>> w = torch.nn.Parameter(torch.tensor([1.0, 0.01]))
         >>> optimizer = NegativeCurvatureDescent([w], lr=0.01, eigen_lr=0.1, curvature_lr=0.5)
         >>> def closure():
-        ...     optimizer.zero_grad()
-        ...     loss = w[0] ** 2 - w[1] ** 2 + w[1] ** 4  # a saddle at 0, minima at w_1 = +-0.71
-        ...     loss.backward()
-        ...     return loss
+        ...     return w[0] ** 2 - w[1] ** 2 + w[1] ** 4
         >>> for _ in range(200):
         ...     _ = optimizer.step(closure)
         >>> round(abs(w[1].item()), 2)
         0.71
+
+        A closure that calls ``backward`` needs finite-difference products:
+
+        >>> def closure_with_backward():
+        ...     optimizer.zero_grad()
+        ...     loss = w[0] ** 2 - w[1] ** 2 + w[1] ** 4
+        ...     loss.backward()
+        ...     return loss
+        >>> optimizer.step(closure_with_backward)
+        Traceback (most recent call last):
+        ...
+        RuntimeError: with hvp='exact' the closure must return the loss without calling ...
+        >>> optimizer.param_groups[0]["hvp"] = "finite_difference"
+        >>> loss = optimizer.step(closure_with_backward)
         >>> optimizer.step()
         Traceback (most recent call last):
         ...
@@ -400,28 +466,24 @@ class NegativeCurvatureDescent(torch.optim.Optimizer):
         if closure is None:
             raise TypeError(
                 "NegativeCurvatureDescent.step needs a closure that re-evaluates the loss "
-                "(zero_grad, forward, optionally backward, return the loss); see its docstring"
+                "(zero_grad, forward, return the loss); see its docstring"
             )
         params = self._params()
         state = self.curvature_state
-        update = state["step"] % self.param_groups[0]["eigen_every"] == 0
-        for p in params:
-            p.grad = None
+        group = self.param_groups[0]
+        update = state["step"] % group["eigen_every"] == 0
+        exact = group["hvp"] == "exact"
         rng_states = _rng_states(params)
-        with torch.enable_grad():
-            loss = closure()
-        grads = [p.grad for p in params]
-        if all(g is None for g in grads):
-            if not (isinstance(loss, torch.Tensor) and loss.requires_grad):
-                raise RuntimeError(
-                    "the closure neither called backward nor returned a loss with a graph; "
-                    "return the loss tensor computed from the parameters"
-                )
-            grads = torch.autograd.grad(loss, params, create_graph=update, allow_unused=True)
-            grads = [
-                torch.zeros_like(p) if g is None else g for g, p in zip(grads, params, strict=True)
-            ]
-            gradient = _flat([g.detach() for g in grads], params)
+        loss, grads, backwarded = _evaluate(closure, params, create_graph=exact and update)
+        if exact and backwarded:
+            raise RuntimeError(
+                "with hvp='exact' the closure must return the loss without calling "
+                "backward() (the optimizer differentiates it twice); remove the backward call, "
+                "or use hvp='finite_difference' for a smooth loss (see the class docstring for "
+                "skorch nets)"
+            )
+        gradient = _flat([g.detach() for g in grads], params).clone()
+        if exact:
 
             def product(v):
                 hv = torch.autograd.grad(
@@ -429,11 +491,10 @@ class NegativeCurvatureDescent(torch.optim.Optimizer):
                 )
                 return _flat([None if h is None else h.detach() for h in hv], params)
 
-            for p, g in zip(params, _split(gradient, params), strict=True):
-                p.grad = g.clone()
         else:
-            gradient = _flat(grads, params).detach().clone()
             product = self._finite_difference(closure, params, gradient, rng_states)
+        for p, g in zip(params, _split(gradient, params), strict=True):
+            p.grad = g.clone()
         if "eigenvector" not in state or state["eigenvector"].numel() != gradient.numel():
             state["eigenvector"] = self._initial_vector(gradient, 0)
             state["top_vector"] = self._initial_vector(gradient, 1)
@@ -441,7 +502,6 @@ class NegativeCurvatureDescent(torch.optim.Optimizer):
             self._update_eigenpair(product)
         v = state["eigenvector"]
         self.base.step()
-        group = self.param_groups[0]
         if state.get("eigenvalue", math.nan) < 0 and group["curvature_lr"] > 0:
             displacement = -group["curvature_lr"] * float(torch.dot(gradient, v)) * v
             with torch.no_grad():
@@ -473,8 +533,15 @@ class NegativeCurvatureDescent(torch.optim.Optimizer):
         rayleigh = float(torch.dot(v, hv))
         if not np.isfinite(rayleigh):
             return
-        v = v - eta * (hv - rayleigh * v)
-        state["eigenvector"] = v / torch.linalg.vector_norm(v)
+        momentum = state.get("momentum")
+        if momentum is None:
+            momentum = torch.zeros_like(v)
+        momentum = group["eigen_momentum"] * momentum - eta * (hv - rayleigh * v)
+        momentum = momentum - torch.dot(momentum, v) * v
+        v = v + momentum
+        norm = torch.linalg.vector_norm(v)
+        state["eigenvector"] = v / norm
+        state["momentum"] = momentum / norm
         previous = state.get("eigenvalue")
         decay = group["eigenvalue_decay"]
         state["eigenvalue"] = (
