@@ -609,17 +609,20 @@ class HessianSpectrum(Callback):
 
 
 def _spectrum_records(history, loss_key=None):
-    """Steps, LA, SA and loss arrays from a history with :class:`HessianSpectrum` records.
+    """Records of :class:`HessianSpectrum` in a history, as a Bunch of arrays.
 
-    Epoch records (``on="epoch"``) are indexed by epoch; batch records by the number of
-    training batches seen. LA/SA are (n_records, k) arrays, NaN where an end was not recorded;
-    the loss is ``loss_key`` of the history (default: the recorded ``"hessian_loss"``).
+    ``steps``: epochs of epoch records (``on="epoch"``), or the number of training batches
+    seen for batch records (``unit`` says which); ``largest`` / ``smallest``: (n_records, k)
+    eigenvalues, NaN where an end was not recorded; ``loss``: ``loss_key`` of the history
+    (default: the recorded ``"hessian_loss"``).
     """
     key = loss_key or LOSS_KEY
     rows = []
+    unit = "epoch"
     if any(LA_KEY in row or SA_KEY in row for row in history):
         rows = [(row["epoch"], row) for row in history if LA_KEY in row or SA_KEY in row]
     else:
+        unit = "training batch"
         seen = 0
         for row in history:
             for batch in row["batches"]:
@@ -642,4 +645,10 @@ def _spectrum_records(history, loss_key=None):
         return out
 
     loss = np.array([np.nan if r.get(key) is None else r[key] for _, r in rows], dtype=float)
-    return np.array([s for s, _ in rows]), matrix(LA_KEY), matrix(SA_KEY), loss
+    return Bunch(
+        steps=np.array([s for s, _ in rows]),
+        largest=matrix(LA_KEY),
+        smallest=matrix(SA_KEY),
+        loss=loss,
+        unit=unit,
+    )
