@@ -213,6 +213,14 @@ class NegativeCurvatureDescent(torch.optim.Optimizer):
         _check_positive(curvature_lr, "curvature_lr", allow_zero=True)
         if eigen_lr != "auto":
             _check_positive(eigen_lr, "eigen_lr")
+        if hvp not in ("exact", "finite_difference"):
+            raise ValueError(f"hvp must be 'exact' or 'finite_difference', got {hvp!r}")
+        if (
+            isinstance(eigen_momentum, bool)
+            or not isinstance(eigen_momentum, numbers.Real)
+            or not 0 <= eigen_momentum < 1
+        ):
+            raise ValueError(f"eigen_momentum must be in [0, 1), got {eigen_momentum!r}")
         if (
             isinstance(eigen_every, bool)
             or not isinstance(eigen_every, numbers.Integral)
@@ -331,7 +339,11 @@ class NegativeCurvatureDescent(torch.optim.Optimizer):
         }
 
     def __getstate__(self):
-        return {**super().__getstate__(), **{k: v for k, v in self.__dict__.items()}}
+        # torch's own state plus the base optimizer and the running eigenpair (not the step
+        # wrappers that learning-rate schedulers set on the instance)
+        state = super().__getstate__()
+        state.update(base=self.base, curvature_state=self.curvature_state, _initialising=False)
+        return state
 
     # -- the running eigenpair -------------------------------------------------------------
     @property

@@ -160,7 +160,8 @@ def hessian_eigenpairs(
     which : {"both", "LA", "SA"}, default="both"
         "LA": the k largest (algebraic), "SA": the k smallest, "both": LA(k) then SA(k).
     batch_size : int, default=1024
-        Rows per forward-over-reverse pass; sets the memory, never the result.
+        Rows per forward-over-reverse pass; sets the memory, not the result (except for a
+        stochastic objective, whose frozen noise is drawn batch by batch).
     tol : float, default=1e-6
         Stop when every wanted pair has a residual ``||H u - lambda u|| <= tol * ||H||``
         ("lanczos"; ARPACK and LOBPCG use their own relative criteria).
