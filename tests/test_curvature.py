@@ -179,7 +179,7 @@ def test_an_objective_drawing_from_the_global_rng_is_frozen_too():
 def test_a_loss_without_forward_mode_support_falls_back_to_reverse_mode():
     rng = np.random.RandomState(0)
     X, y = rng.randn(50, 3), rng.randn(50, 1)
-    values, _ = hessian_eigenpairs(nn.Linear(3, 1), nn.MSELoss(), X, y, k=2)
+    values, _ = hessian_eigenpairs(nn.Linear(3, 1), nn.MSELoss(), X, y, k=2, batch_size=16)
     Z = np.hstack([X, np.ones((50, 1))])  # MSE of a linear model: H = 2 Z^T Z / n
     expected = np.linalg.eigvalsh(2 * Z.T @ Z / 50)[::-1]
     np.testing.assert_allclose(values, expected, rtol=1e-8)
