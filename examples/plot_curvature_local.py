@@ -10,9 +10,11 @@ RMSProp steps of batch 32 (the thesis looked at step 50 of LeNet on MNIST).
 ``(lambda_d, v_d)`` of the Hessian of the full-data loss, and
 :func:`skscore.curvature.line_search_along` the loss along ``theta - alpha (g^T v) v``
 (eq. 11.1) with the quadratic model ``L - alpha (g^T v)^2 + alpha^2 (g^T v)^2 lambda / 2``
-beside it. Close to ``alpha = 0`` the two agree and the loss goes down in both directions
-faster than linearly; a little further the real loss turns back up while the model keeps
-falling: the negative curvature is a local feature, the loss is bounded below.
+beside it. Close to ``alpha = 0`` the two agree (left); a little further the real loss turns
+back up while the model, with ``lambda < 0``, keeps falling (middle), and at larger steps the
+loss shoots up (right): the negative curvature is a local feature, the loss is bounded below.
+The step scales differ from the thesis' ``[-0.1, 0.1]`` and ``[-1, 1]`` because ``g^T v`` is
+of another size on this network.
 """
 
 import matplotlib.pyplot as plt

@@ -16,6 +16,7 @@ Three solvers behind one call, :func:`extreme_eigenpairs`, compared in
 - ``"lobpcg"``: ``scipy.sparse.linalg.lobpcg``, one block of k vectors per end.
 """
 
+import numbers
 import warnings
 
 import numpy as np
@@ -23,6 +24,7 @@ import torch
 from scipy.linalg import eigh_tridiagonal
 from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh, lobpcg
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
 
 METHODS = ("lanczos", "arpack", "lobpcg")
 WHICH = ("LA", "SA", "both")
@@ -43,20 +45,22 @@ def _wanted(theta, k, which):
     return sorted(set(top) | set(bottom))
 
 
-def lanczos(matvec, v0, k, which, tol, max_iter, rng=None):
+def lanczos(matvec, v0, k, which, tol, max_iter, rng):
     """Extreme eigenpairs by Lanczos with full re-orthogonalisation (two Gram-Schmidt passes).
 
-    Returns ascending eigenvalues (tensor), the eigenvectors as columns (tensor), and whether
-    every wanted pair converged.
+    When the Krylov space becomes invariant before holding the wanted number of pairs (a
+    repeated eigenvalue, a tiny problem), it continues from a random vector orthogonal to the
+    basis. Returns ascending eigenvalues (tensor), the eigenvectors as columns (tensor), and
+    whether every wanted pair converged.
     """
     d = v0.numel()
     max_iter = min(max_iter, d)
     n_wanted = k if which != "both" else 2 * k
-    basis = torch.empty((min(_BLOCK, max_iter + 1), d), dtype=v0.dtype, device=v0.device)
+    roundoff = 100 * torch.finfo(v0.dtype).eps
+    basis = torch.empty((min(_BLOCK, max_iter), d), dtype=v0.dtype, device=v0.device)
     basis[0] = v0 / torch.linalg.vector_norm(v0)
     alphas, betas = [], []
     converged = False
-    theta = S = None
     for j in range(max_iter):
         w = matvec(basis[j])
         alpha = float(torch.dot(basis[j], w))
@@ -69,26 +73,29 @@ def lanczos(matvec, v0, k, which, tol, max_iter, rng=None):
         beta = float(torch.linalg.vector_norm(w))
         alphas.append(alpha)
         m = j + 1
-        exhausted = m == max_iter or beta <= 1e-12 * max(abs(a) for a in alphas)
+        invariant = beta <= roundoff * max(abs(a) for a in alphas)
         if m >= n_wanted:
             theta, S = eigh_tridiagonal(np.array(alphas), np.array(betas))
             scale = max(np.abs(theta).max(), np.finfo(float).tiny)
-            idx = _wanted(theta, k, which)
-            residuals = beta * np.abs(S[-1, idx])
-            if np.all(residuals <= tol * scale) or beta <= 1e-12 * scale:
+            residuals = (0.0 if invariant else beta) * np.abs(S[-1, _wanted(theta, k, which)])
+            if np.all(residuals <= tol * scale):
                 converged = True
                 break
-        if exhausted:
+        if m == max_iter:
             break
+        if invariant:  # restart in the orthogonal complement; the tridiagonal splits
+            w = torch.as_tensor(rng.standard_normal(d), dtype=v0.dtype, device=v0.device)
+            for _ in range(2):
+                w = w - Q.T @ (Q @ w)
+            beta, w = 0.0, w / torch.linalg.vector_norm(w)
+        else:
+            w = w / beta
         betas.append(beta)
         if m >= len(basis):
-            rows = min(len(basis) + _BLOCK, max_iter + 1)
-            grown = torch.empty((rows, d), dtype=v0.dtype, device=v0.device)
-            grown[: len(basis)] = basis
+            grown = torch.empty((min(m + _BLOCK, max_iter), d), dtype=v0.dtype, device=v0.device)
+            grown[:m] = basis
             basis = grown
-        basis[m] = w / beta
-    if theta is None or len(theta) != len(alphas):
-        theta, S = eigh_tridiagonal(np.array(alphas), np.array(betas[: len(alphas) - 1]))
+        basis[m] = w
     idx = _wanted(theta, k, which)
     coefficients = torch.as_tensor(S[:, idx], dtype=v0.dtype, device=v0.device)
     vectors = basis[: len(alphas)].T @ coefficients
@@ -107,7 +114,7 @@ def _scipy_operator(matvec, d, like):
     return LinearOperator((d, d), matvec=apply, matmat=apply_block, dtype=np.float64)
 
 
-def arpack(matvec, v0, k, which, tol, max_iter, rng=None):
+def arpack(matvec, v0, k, which, tol, max_iter, rng):
     """Extreme eigenpairs by ``scipy.sparse.linalg.eigsh`` (thesis appendix 11.A)."""
     d = v0.numel()
     operator = _scipy_operator(matvec, d, v0)
@@ -122,14 +129,16 @@ def arpack(matvec, v0, k, which, tol, max_iter, rng=None):
             v0=v0.cpu().numpy().astype(np.float64),
             maxiter=max_iter,
         )
-        converged = True
     except ArpackNoConvergence as exc:
-        values, vectors, converged = exc.eigenvalues, exc.eigenvectors, False
+        raise RuntimeError(
+            f"ARPACK found {len(exc.eigenvalues)} of {n_eig} eigenpairs in max_iter={max_iter} "
+            "restarts; raise max_iter, loosen tol, or use method='lanczos'"
+        ) from None
     order = np.argsort(values)
     return (
         torch.as_tensor(values[order], dtype=v0.dtype),
         torch.as_tensor(vectors[:, order], dtype=v0.dtype, device=v0.device),
-        converged,
+        True,
     )
 
 
@@ -170,8 +179,9 @@ def extreme_eigenpairs(matvec, v0, k, which, *, method, tol, max_iter, rng):
 
     Returns ``(eigenvalues, eigenvectors)`` as float64 numpy arrays: eigenvalues in descending
     order (the thesis' ``lambda_1 >= ... >= lambda_d``), eigenvectors as unit columns.
-    Warns with a ConvergenceWarning when the tolerance was not reached in ``max_iter``
-    iterations (the estimates are returned all the same).
+    Lanczos and LOBPCG warn with a ConvergenceWarning when the tolerance was not reached in
+    ``max_iter`` iterations (the estimates are returned all the same); ARPACK raises a
+    RuntimeError, having no estimate for the pairs it did not converge.
     """
     values, vectors, converged = SOLVERS[method](matvec, v0, k, which, tol, max_iter, rng)
     if not converged:
@@ -179,8 +189,41 @@ def extreme_eigenpairs(matvec, v0, k, which, *, method, tol, max_iter, rng):
             f"{method} did not reach tol={tol:g} in max_iter={max_iter} iterations; the "
             "eigenpairs are approximate: raise max_iter, loosen tol, or try another method",
             ConvergenceWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     values = values.cpu().numpy().astype(np.float64)[::-1].copy()
     vectors = vectors.cpu().numpy().astype(np.float64)[:, ::-1].copy()
     return values, vectors
+
+
+def check_choice(value, name, options):
+    if value not in options:
+        raise ValueError(f"{name} must be one of {list(options)}, got {value!r}")
+
+
+def check_tol(tol):
+    if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not 0 < tol < 1:
+        raise ValueError(f"tol must be a float in (0, 1), e.g. 1e-6, got {tol!r}")
+    return float(tol)
+
+
+def eigenpairs(operator, k, which, tol, method, max_iter, random_state):
+    """Extreme eigenpairs of a :class:`HessianOperator`, from a seeded starting vector."""
+    d = operator.n_parameters
+    n_wanted = 2 * k if which == "both" else k
+    limit = d - 1 if method == "arpack" else d
+    if n_wanted > limit:
+        raise ValueError(
+            f"k={k} with which={which!r} asks for {n_wanted} eigenpairs of a {d}-parameter "
+            f"Hessian; method={method!r} computes at most {limit}: lower k"
+        )
+    if method == "lanczos" and max_iter < n_wanted:
+        raise ValueError(
+            f"max_iter={max_iter} is too small for {n_wanted} eigenpairs: Lanczos needs at "
+            f"least one iteration per eigenpair; use max_iter >= {n_wanted}"
+        )
+    rng = check_random_state(random_state)
+    v0 = torch.as_tensor(rng.standard_normal(d), dtype=operator.dtype, device=operator.device)
+    return extreme_eigenpairs(
+        operator.matvec, v0, k, which, method=method, tol=tol, max_iter=max_iter, rng=rng
+    )

@@ -364,3 +364,53 @@ class HessianOperator:
 
     def _reverse_over_reverse(self, batch_gradient, v):
         return grad(lambda t: torch.dot(batch_gradient(t), v))(self.theta)
+
+
+class _NetLoss:
+    """A skorch net's own loss, ``net.get_loss(y_pred, y_true)`` (e.g. the log that
+    NeuralNetClassifier applies before an NLLLoss)."""
+
+    def __init__(self, net):
+        self.net = net
+        self.reduction = getattr(net.criterion_, "reduction", "mean")
+
+    def __call__(self, y_pred, y_true=None):
+        return self.net.get_loss(y_pred, y_true, training=False)
+
+
+def resolve(module, criterion):
+    """The torch module and criterion behind ``module``: a torch module, a fitted skorch net
+    or a fitted skscore estimator (whose own criterion is used when ``criterion`` is None)."""
+    if isinstance(module, nn.Module):
+        if criterion is None:
+            raise ValueError(
+                "criterion is None: pass the loss, e.g. nn.CrossEntropyLoss(), or pass a "
+                "fitted skorch net or skscore estimator as module to use its own criterion"
+            )
+        return module, criterion
+    net = getattr(module, "net_", module)
+    torch_module = getattr(net, "module_", None)
+    if not isinstance(torch_module, nn.Module):
+        raise TypeError(
+            "module must be a torch nn.Module, a fitted skorch net or a fitted skscore "
+            f"estimator, got {type(module).__name__}"
+        )
+    if criterion is None:
+        own = net.criterion_
+        criterion = own if criterion_kind(own) == "objective" else _NetLoss(net)
+    return torch_module, criterion
+
+
+def make_operator(module, criterion, X, y, batch_size, subsample, dtype, random_state):
+    """The :class:`HessianOperator` of a module (or fitted net / estimator) and criterion."""
+    module, criterion = resolve(module, criterion)
+    return HessianOperator(
+        module,
+        criterion,
+        X,
+        y,
+        batch_size=batch_size,
+        subsample=subsample,
+        random_state=random_state,
+        dtype=dtype,
+    )

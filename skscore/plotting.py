@@ -809,7 +809,7 @@ def plot_hessian_spectrum(history, *, ax=None, loss_key=None):
     >>> len(ax.lines), len(ax.loss_axis.lines)  # LA(2) and SA(2); the loss
     (4, 1)
     """
-    from .curvature import _spectrum_records
+    from ._hessian_spectrum import _spectrum_records
 
     for attribute in ("history_", "history"):
         recorded = getattr(history, attribute, None)
@@ -842,5 +842,5 @@ def plot_hessian_spectrum(history, *, ax=None, loss_key=None):
     ax.loss_axis = loss_axis
     handles, labels = ax.get_legend_handles_labels()
     more, more_labels = loss_axis.get_legend_handles_labels()
-    ax.legend(handles + more, labels + more_labels, loc="upper right", fontsize="small")
+    ax.legend(handles + more, labels + more_labels, loc="center right", fontsize="small")
     return ax

@@ -629,3 +629,24 @@ def test_no_warning_leaks_from_the_products(problem):
         hessian_eigenpairs(
             problem["module"], nn.CrossEntropyLoss(), problem["X"], problem["y"], k=1
         )
+
+
+def test_a_repeated_eigenvalue_is_returned_as_often_as_asked():
+    # H = X^T X / n = I: the Krylov space is invariant after one product
+    Q, _ = np.linalg.qr(np.random.RandomState(0).randn(40, 3))
+    X, y = Q * np.sqrt(40), np.zeros(40)
+
+    def loss(output, target):
+        return 0.5 * ((output[:, 0] - target) ** 2).mean()
+
+    values, vectors = hessian_eigenpairs(nn.Linear(3, 1, bias=False), loss, X, y, k=1)
+    np.testing.assert_allclose(values, [1.0, 1.0])
+    np.testing.assert_allclose(vectors.T @ vectors, np.eye(2), atol=1e-12)
+
+
+def test_too_few_iterations_are_refused_or_reported(problem):
+    args = (problem["module"], nn.CrossEntropyLoss(), problem["X"], problem["y"])
+    with pytest.raises(ValueError, match="max_iter=3 is too small for 6 eigenpairs"):
+        hessian_eigenpairs(*args, k=3, max_iter=3)
+    with pytest.raises(RuntimeError, match="raise max_iter, loosen tol, or use method='lanczos'"):
+        hessian_eigenpairs(*args, k=3, which="SA", method="arpack", max_iter=1, tol=1e-12)
