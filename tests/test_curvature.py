@@ -435,13 +435,13 @@ def test_an_estimators_objective_gives_a_fixed_symmetric_hessian():
     np.testing.assert_allclose(first, np.linalg.eigvalsh(dense)[[-1, -2, 1, 0]], rtol=1e-6)
 
 
-@needs_objective_contract
 def test_the_callback_records_an_estimators_spectrum():
     dae, X = _small_dae(callbacks=[HessianSpectrum(k=2, every=3)])
     assert ["hessian_LA" in row for row in dae.history_] == [False, False, True]
     values, _ = hessian_eigenpairs(dae, None, X, k=2)
-    # the record was taken in float32 training, the check after the switch to float64
-    np.testing.assert_allclose(dae.history_[-1, "hessian_LA"], values[:2], rtol=1e-4)
+    # recorded during float32 training, checked after the switch to float64: the same values
+    # (float64 products on float32 parameters), the same frozen noise
+    np.testing.assert_allclose(dae.history_[-1, "hessian_LA"], values[:2], rtol=1e-7)
 
 
 @needs_objective_contract
