@@ -567,31 +567,33 @@ def optimizers(X, y, lines, quick):
         "step 200): " + ", ".join(f"{s} steps later {o:.2f}" for s, o in drift) + ".",
         "",
     ]
-    figure(results, long_base)
+    figure(results)
 
 
-def figure(results, long_base):
+def figure(results, record_every=100):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    colors = iter(plt.get_cmap("tab10").colors)
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    palette = {}
     for label, (curves, clocks, _) in results.items():
-        color = next(colors)
-        steps = np.linspace(0, 1, curves.shape[1])
+        base_label = label[4 : label.index(")")] if label.startswith("NCD") else label
+        color = palette.setdefault(base_label, plt.get_cmap("tab10")(len(palette)))
+        style = "--" if label.startswith("NCD") else "-"
+        steps = np.arange(curves.shape[1]) * record_every
+        mean, std = curves.mean(axis=0), curves.std(axis=0)
         for ax, x in ((axes[0], steps), (axes[1], clocks.mean(axis=0))):
-            mean, std = curves.mean(axis=0), curves.std(axis=0)
-            ax.plot(x, mean, color=color, label=label)
-            ax.fill_between(x, mean - std, mean + std, color=color, alpha=0.15)
+            ax.plot(x, mean, color=color, linestyle=style, label=label)
+            ax.fill_between(x, mean - std, mean + std, color=color, alpha=0.12)
     for ax in axes:
         ax.set_yscale("log")
         ax.set_ylabel("full-data training loss")
-    axes[0].set_xlabel("fraction of the steps")
+    axes[0].set_xlabel("step (batch 32)")
     axes[1].set_xlabel("CPU seconds")
     axes[0].legend(fontsize="small")
-    axes[0].set_title("loss against steps (mean ± std over seeds)")
+    axes[0].set_title("loss against steps (mean ± std over seeds; dashed: NCD)")
     axes[1].set_title("loss against CPU time")
     fig.tight_layout()
     fig.savefig(FIGURE, dpi=100)
