@@ -12,8 +12,8 @@ A LeNet-style ReLU network on the 8x8 digits, RMSProp with batch 32 as in the th
 largest eigenvalues grow by two orders of magnitude, fast during the first two epochs and then
 more slowly while the loss keeps falling (the thesis saw them settle after about one epoch of
 MNIST); the negative eigenvalues stay of order one, far smaller in magnitude than the largest
-ones, and there are negative eigenvalues all along (appendix 11.B). Each record uses a fixed subset of 300 rows
-(appendix 11.D) and float32 products to keep the example fast.
+ones, and there are negative eigenvalues all along (appendix 11.B). Each record uses a fixed
+subset of 300 rows (appendix 11.D) and float32 products to keep the example fast.
 """
 
 import matplotlib.pyplot as plt
