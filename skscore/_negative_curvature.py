@@ -162,7 +162,7 @@ class NegativeCurvatureDescent(torch.optim.Optimizer):
     Measured on a LeNet-style network on the 8x8 digits (``benchmarks/bench_curvature.py``,
     five seeds), the most negative eigenvector turns over within a few Adam steps (overlap 0.6
     after 10 steps, 0.07 after 200), faster than one product per step can follow: the running
-    vector stays nearly orthogonal to it. A step costs 2.5 times a plain one; per step the
+    vector stays nearly orthogonal to it. A step costs 2.3 times a plain one; per step the
     curves stay within a standard deviation of the base optimizer's after a faster start, and
     at equal CPU time the base optimizer is well ahead. The method does find and use negative
     curvature when the Hessian changes slowly (tests on fixed quadratics).
