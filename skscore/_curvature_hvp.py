@@ -329,7 +329,7 @@ class HessianOperator:
                     # torch scripts its forward-mode decompositions on first use
                     warnings.filterwarnings("ignore", _JIT_DEPRECATION, DeprecationWarning)
                     return self._matvec(v, self._forward_over_reverse)
-            except (RuntimeError, NotImplementedError):
+            except RuntimeError:  # NotImplementedError included
                 self.mode = "reverse-over-reverse"
         return self._matvec(v, self._reverse_over_reverse)
 
