@@ -15,6 +15,7 @@ __all__ = [
     "plot_curl",
     "plot_density_contours",
     "plot_digit_grid",
+    "plot_hessian_spectrum",
     "plot_pairwise_samples",
     "plot_probe_errors",
     "plot_vector_field",
@@ -731,3 +732,75 @@ def _colormap_with_background(cmap):
     import matplotlib
 
     return matplotlib.colormaps[cmap].with_extremes(bad="#b0c4de")
+
+
+def plot_hessian_spectrum(history, *, ax=None, loss_key=None):
+    """Extreme Hessian eigenvalues during training, with the loss (thesis figures 11.5-11.6).
+
+    Draws ``|lambda|`` on a log scale for the largest eigenvalues LA(k) (blue to green) and the
+    smallest SA(k) (red; solid when negative, dashed when positive), and the loss as a dotted
+    black curve on a second log axis, from the records of
+    :class:`skscore.curvature.HessianSpectrum`.
+
+    Parameters
+    ----------
+    history : skorch History, list of dicts, net or estimator
+        A history (or an object with ``history``/``history_``) holding ``"hessian_LA"`` /
+        ``"hessian_SA"`` records, at epoch or batch level.
+    ax : matplotlib Axes, default=None
+        Axes to draw into; a new figure if None.
+    loss_key : str, default=None
+        History key of the loss to draw (``"train_loss"``); None: the full-data loss the
+        spectrum was computed at (``"hessian_loss"``).
+
+    Returns
+    -------
+    ax : matplotlib Axes
+        The axes of the eigenvalues (the loss axis is ``ax.loss_axis``).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from skscore.plotting import plot_hessian_spectrum
+    >>> history = [{"epoch": e, "hessian_LA": [4.0 + e, 2.0], "hessian_SA": [-0.5, -1.0 / e],
+    ...             "hessian_loss": 1.0 / e} for e in range(1, 6)]
+    >>> ax = plot_hessian_spectrum(history)
+    >>> len(ax.lines), len(ax.loss_axis.lines)  # LA(2) and SA(2); the loss
+    (4, 1)
+    """
+    from ._hessian_spectrum import _spectrum_records
+
+    for attribute in ("history_", "history"):
+        recorded = getattr(history, attribute, None)
+        if recorded is not None and not callable(recorded):
+            history = recorded
+    records = _spectrum_records(history, loss_key)
+    steps, largest, smallest = records.steps, records.largest, records.smallest
+    ax = _get_ax(ax)
+    import matplotlib.pyplot as plt
+
+    blues = plt.get_cmap("winter")
+    k = largest.shape[1]
+    for i in range(k):
+        label = "LA" if i == 0 else None
+        ax.plot(steps, np.abs(largest[:, i]), color=blues(i / max(k - 1, 1)), label=label)
+    for i in range(smallest.shape[1]):
+        values = smallest[:, i]
+        negative = np.where(values < 0, -values, np.nan)
+        positive = np.where(values >= 0, values, np.nan)
+        ax.plot(steps, negative, color="tab:red", label="SA (negative)" if i == 0 else None)
+        if np.any(np.isfinite(positive)):
+            ax.plot(steps, positive, color="tab:red", linestyle="--")
+    ax.set_yscale("log")
+    ax.set_xlabel(records.unit)
+    ax.set_ylabel("|eigenvalue|")
+    loss_axis = ax.twinx()
+    loss_axis.plot(steps, records.loss, "k:", label="loss")
+    loss_axis.set_yscale("log")
+    loss_axis.set_ylabel(loss_key or "loss")
+    ax.loss_axis = loss_axis
+    handles, labels = ax.get_legend_handles_labels()
+    more, more_labels = loss_axis.get_legend_handles_labels()
+    ax.legend(handles + more, labels + more_labels, loc="center right", fontsize="small")
+    return ax

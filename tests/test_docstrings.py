@@ -8,6 +8,7 @@ import pytest
 
 PUBLIC_MODULES = [
     "skscore",
+    "skscore.curvature",
     "skscore.datasets",
     "skscore.importance",
     "skscore.metrics",
