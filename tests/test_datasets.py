@@ -321,7 +321,7 @@ def test_invalid_mixture_parameters(means, covariances, weights, match):
 
 def test_invalid_evaluation_input():
     density = _mixture("full")[0]
-    for method in (density.log_prob, density.score):
+    for method in (density.log_prob, density.grad_log_density):
         with pytest.raises(ValueError, match="features"):
             method(np.zeros((2, 4)))
         with pytest.raises(ValueError):
@@ -379,3 +379,10 @@ def test_random_mixture_density_structure():
     assert_array_equal(density.means, again.means)
     other = random_mixture_density(n_features=20, n_components=4, random_state=1)
     assert not np.allclose(density.means, other.means)
+
+
+def test_score_is_a_deprecated_alias_of_grad_log_density():
+    density = _mixture("full")[0]
+    X = density.sample(3, random_state=0)
+    with pytest.warns(FutureWarning, match="grad_log_density"):
+        np.testing.assert_array_equal(density.score(X), density.grad_log_density(X))

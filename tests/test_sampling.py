@@ -75,7 +75,7 @@ def test_line_integral_gaussian_is_exact(n_points):
     expected = multivariate_normal(MEAN, COV).logpdf(X_to) - multivariate_normal(MEAN, COV).logpdf(
         X_from
     )
-    result = line_integral(gaussian_score, X_from, X_to, n_points=n_points)
+    result = line_integral(gaussian_score, X_from, X_to, n_path_points=n_points)
     assert result.shape == (50,)
     np.testing.assert_allclose(result, expected, rtol=0, atol=1e-10)
 
@@ -97,13 +97,13 @@ def test_line_integral_mixture(step, n_points):
     else:
         X_to = X_from + step * rng.normal(size=(100, 2))
     expected = mix.log_prob(X_to) - mix.log_prob(X_from)
-    result = line_integral(mix.score, X_from, X_to, n_points=n_points)
+    result = line_integral(mix.score, X_from, X_to, n_path_points=n_points)
     np.testing.assert_allclose(result, expected, rtol=0, atol=1e-6)
 
 
 def test_line_integral_calls_score_once():
     score = CountingScore(standard_normal_score)
-    line_integral(score, np.zeros((7, 3)), np.ones((7, 3)), n_points=4)
+    line_integral(score, np.zeros((7, 3)), np.ones((7, 3)), n_path_points=4)
     assert score.batch_sizes == [28]
 
 
@@ -111,7 +111,8 @@ def test_line_integral_calls_score_once():
     "kwargs, match",
     [
         ({"X_to": np.ones((4, 2))}, "same shape"),
-        ({"n_points": 0}, "n_points"),
+        ({"n_path_points": 0}, "n_path_points"),
+        ({"n_path_points": 1001}, "n_path_points"),
         ({"X_from": np.full((3, 2), np.nan)}, "NaN"),
         ({"score_fn": lambda X: X[:, :1]}, "same shape"),
     ],
@@ -333,3 +334,10 @@ def test_float32_input_gives_float64_output():
     X_init = np.zeros((4, 2), dtype=np.float32)
     X = mala(lambda X: (-X).astype(np.float32), X_init, n_steps=3, burn_in=2, random_state=0)
     assert X.dtype == np.float64
+
+
+def test_line_integral_accepts_the_deprecated_n_points():
+    with pytest.warns(FutureWarning, match="n_path_points"):
+        old = line_integral(standard_normal_score, np.zeros((2, 2)), np.ones((2, 2)), n_points=3)
+    new = line_integral(standard_normal_score, np.zeros((2, 2)), np.ones((2, 2)), n_path_points=3)
+    np.testing.assert_array_equal(old, new)
