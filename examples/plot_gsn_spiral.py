@@ -39,8 +39,8 @@ common = dict(
     lr=3e-3,
     random_state=0,
 )
-shared = GSNSampler(**common).fit(X_train)
-scaled = GSNSampler(learn_scaling=True, **common).fit(X_train)
+shared = GSNSampler(learn_scaling=False, **common).fit(X_train)
+scaled = GSNSampler(**common).fit(X_train)  # learn_scaling=True is the default
 print(f"corruption={shared.corruption_}, reconstruction={shared.reconstruction_}")
 for name, gsn in (("shared variance", shared), ("learned scaling", scaled)):
     std = gsn.module_.recon_std().detach().numpy()

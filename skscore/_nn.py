@@ -459,6 +459,9 @@ class GSNModule(StandardizedInput):
         Learn the alpha_k (else all equal 1).
     mean, scale : array-like of shape (n_features,)
         Standardisation of the network's visible input (and of the Gaussian reconstruction).
+    fill_values : array-like of shape (n_features,), default=None
+        Where the chain starts missing entries (data units): the column means of the observed
+        training entries. None: ``mean``.
     seed : int, default=0
         Seed of the initial weights.
     """
@@ -476,9 +479,12 @@ class GSNModule(StandardizedInput):
         learn_scaling,
         mean,
         scale,
+        fill_values=None,
         seed=0,
     ):
         super().__init__(mean, scale)
+        fill = mean if fill_values is None else fill_values
+        self.register_buffer("fill_values", torch.as_tensor(fill, dtype=torch.float32).clone())
         generator = seeded_generator(seed)
         sizes = [n_features, *hidden_layer_sizes]
         self.n_layers = len(hidden_layer_sizes)
@@ -513,6 +519,10 @@ class GSNModule(StandardizedInput):
 
     def init_hidden(self, n, like):
         return [like.new_zeros((n, layer.out_features)) for layer in self.layers]
+
+    def fill_missing(self, x, observed):
+        """``x`` with the entries where ``observed`` is False set to ``fill_values``."""
+        return torch.where(observed, x, self.fill_values.expand_as(x))
 
     def _hidden_update(self, i, v, hidden, noisy, generator):
         # layer i (1-based) from the layer below (visible input for i = 1) and, tied, above

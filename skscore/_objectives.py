@@ -14,6 +14,7 @@ import math
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 from ._autodiff import jacobian_trace_and_frobenius
 
@@ -120,9 +121,12 @@ class GSNLoss(Objective):
     a fixed int, or 1 for plain denoising); every step's reconstruction distribution is
     trained to give high likelihood to ``x_0``. The loss of a row is the sum over its steps of
     ``-log P(x_0 | h_t)``. Visible samples are not back-propagated through; hidden states are
-    (reparametrised noise). NaN entries of ``X`` are missing values: they start at the column
-    means of the model's standardisation, are resampled by the chain and do not count in the
-    loss.
+    (reparametrised noise). Each step computes only the rows still walking back.
+
+    NaN entries of ``X`` are missing values: they start at the module's ``fill_values`` (the
+    column means of the observed training entries), are resampled by the chain while the
+    observed entries are clamped to ``x_0`` after every step (thesis 5.3.6), and do not count
+    in the loss: a row's loss is ``-log`` of the likelihood of its observed entries.
 
     Parameters
     ----------
@@ -132,6 +136,28 @@ class GSNLoss(Objective):
         Parameter of the geometric lengths.
     max_steps : int, default=10
         Truncation of the geometric lengths.
+
+    Examples
+    --------
+    A missing entry neither counts in the loss nor changes the loss of the observed ones
+    (one step, so the chain never resamples it; the network sees the fill value):
+
+    >>> import torch
+    >>> from skscore._nn import GSNModule
+    >>> from skscore._objectives import GSNLoss
+    >>> module = GSNModule(3, (8,), "tanh", "gaussian", 0.1, "gaussian", 0.0, 1, False,
+    ...                    mean=[0.0, 0.0, 0.0], scale=[1.0, 1.0, 1.0],
+    ...                    fill_values=[0.0, 0.5, 0.0])
+    >>> loss = GSNLoss(walkback=0)
+    >>> X = torch.tensor([[0.1, float("nan"), -0.2]])
+    >>> X_filled = torch.tensor([[0.1, 0.5, -0.2]])
+    >>> def per_entry(X):
+    ...     generator = torch.Generator().manual_seed(0)
+    ...     out, _ = module.step(module.corrupt(X, generator), module.init_hidden(1, X), generator)
+    ...     return module.recon_nll(X, out, 0, torch.tensor([[True, False, True]]))
+    >>> masked = loss.per_example(module, X, generator=torch.Generator().manual_seed(0))
+    >>> bool(torch.allclose(masked, per_entry(X_filled)))
+    True
     """
 
     def __init__(self, walkback="geometric", walkback_p=0.5, max_steps=10):
@@ -148,26 +174,37 @@ class GSNLoss(Objective):
         return torch.full((n,), steps, dtype=torch.long, device=like.device)
 
     def per_example(self, module, X, y=None, *, generator=None):
+        n = len(X)
         observed = ~torch.isnan(X)
-        has_missing = not bool(observed.all())
-        target = torch.where(observed, X, module.mean.expand_as(X)) if has_missing else X
-        lengths = self.lengths(len(X), X, generator)
-        n_steps = int(lengths.max())
+        if bool(observed.all()):
+            observed = None
+        else:
+            X = module.fill_missing(X, observed)
+        # rows sorted by decreasing length: those still walking back at step t are a prefix
+        lengths, order = torch.sort(self.lengths(n, X, generator), descending=True, stable=True)
+        at_least = torch.bincount(lengths.cpu()).flip(0).cumsum(0).flip(0)  # [k]: >= k steps
+        n_active = at_least[1:].tolist()  # [t]: rows with more than t steps
+        target = X[order]
+        observed = None if observed is None else observed[order]
         # H_0 = 0, as in the thesis experiments (5.5.2); a clamped burn-in approximating
         # P(H_0 | X_0) = P(H_1 | X_0) of Theorem 3 gave worse samples (measured)
-        hidden = module.init_hidden(len(X), X)
+        hidden = module.init_hidden(n, X)
         x = target
-        total = X.new_zeros(len(X))
-        for t in range(n_steps):
+        losses = []
+        for t, m in enumerate(n_active):
+            if m < len(x):
+                x, target, hidden = x[:m], target[:m], [h[:m] for h in hidden]
+                observed = None if observed is None else observed[:m]
             out, hidden = module.step(module.corrupt(x, generator), hidden, generator)
-            nll = module.recon_nll(target, out, t, observed if has_missing else None)
-            total = total + nll * (lengths > t)
-            if t + 1 < n_steps:
+            nll = module.recon_nll(target, out, t, observed)
+            losses.append(nll if m == n else F.pad(nll, (0, n - m)))
+            if t + 1 < len(n_active):
                 with torch.no_grad():
                     x = module.recon_sample(out, generator, t)
-                    if has_missing:
+                    if observed is not None:
                         x = torch.where(observed, target, x)
-        return total
+        total = torch.stack(losses).sum(dim=0)
+        return total[torch.argsort(order)]
 
 
 class ConservativeFieldLoss(Objective):
