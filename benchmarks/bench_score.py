@@ -329,7 +329,7 @@ def bench_dataset(name, cfg, seed=0):
     starts = X_train[rng.randint(len(X_train), size=n)]
     t0 = time.perf_counter()
     sample_sets["exact score + MH (auto step)"], acc_exact = metropolis_hastings(
-        density.score, starts, initial_step_size=out["dae"]["sigma"], return_acceptance=True, **mh
+        density.grad_log_density, starts, initial_step_size=out["dae"]["sigma"], return_acceptance=True, **mh
     )
     times["exact score + MH (auto step)"] = time.perf_counter() - t0
     sample_sets["KernelDensity samples"] = kde.sample(n, random_state=1)

@@ -61,7 +61,7 @@ _, acc_fixed = dae.sample(
     200, n_steps=50, burn_in=0, step_size=0.1, random_state=1, return_acceptance=True
 )
 _, acc_exact_fixed = metropolis_hastings(
-    density.score,
+    density.grad_log_density,
     X[:200],
     n_steps=50,
     burn_in=0,

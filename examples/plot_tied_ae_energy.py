@@ -68,8 +68,8 @@ untied = DenoisingAEScoreEstimator(**common).fit(X_train)
 def weights(dae):
     m = dae.module_
     if dae.tied_weights:
-        W = m.encoder.weight.detach().numpy()
-        return W, W, m.encoder.bias.detach().numpy(), m.output_bias.detach().numpy()
+        W = m.tied.encoder.weight.detach().numpy()
+        return W, W, m.tied.encoder.bias.detach().numpy(), m.tied.output_bias.detach().numpy()
     enc, dec = m.body[0], m.body[2]
     return (
         enc.weight.detach().numpy(),

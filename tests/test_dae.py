@@ -111,7 +111,7 @@ def test_energy_difference_matches_exact_log_density(dae, data, density):
     X_to = X_from + 0.3 * np.random.RandomState(1).randn(*X_from.shape)
     smoothed = density.smoothed(SIGMA)
     exact = smoothed.log_prob(X_from) - smoothed.log_prob(X_to)
-    dE = dae.energy_difference(X_from, X_to, n_steps=10)
+    dE = dae.energy_difference(X_from, X_to, n_path_points=10)
     assert np.corrcoef(dE, exact)[0, 1] > 0.95
     assert np.median(np.abs(dE - exact)) < 0.25 * np.median(np.abs(exact))
 
@@ -129,7 +129,7 @@ def test_tied_weights_score_samples_equals_path_integral(tied_dae, data):
     X = X_test[:20]
     closed_form = tied_dae.score_samples(X)
     X_ref = np.broadcast_to(tied_dae.mean_, X.shape)
-    path = -tied_dae.energy_difference(X_ref, X, n_steps=30)
+    path = -tied_dae.energy_difference(X_ref, X, n_path_points=30)
     np.testing.assert_allclose(closed_form, path, rtol=1e-6, atol=1e-6)
     H = tied_dae.hessian_log_density(X)
     np.testing.assert_allclose(H, np.swapaxes(H, 1, 2), atol=1e-10)
