@@ -90,11 +90,15 @@ def _neighbour_distance(X, n_neighbors=AUTO_SIGMA_NEIGHBOURS, max_rows=AUTO_SIGM
     """Median distance from a row to its ``n_neighbors``-th nearest other row, duplicates
     removed (binary or rounded data).
 
-    Computed on at most ``max_rows`` distinct rows chosen with a fixed seed, so the value
-    depends on the data only (not on ``random_state``). With fewer distinct rows than
-    ``n_neighbors + 1`` each row uses its farthest one; all rows identical gives 0.0.
+    Computed on at most ``max_rows`` distinct rows chosen with a fixed seed (from at most
+    ``10 * max_rows`` rows), so the value depends on the data only, not on ``random_state``.
+    With fewer distinct rows than ``n_neighbors + 1`` each row uses its farthest one; all rows
+    identical gives 0.0.
     """
-    X = np.unique(np.asarray(X, dtype=np.float64), axis=0)
+    X = np.asarray(X, dtype=np.float64)
+    if len(X) > 10 * max_rows:  # bounds the cost of finding the distinct rows
+        X = X[np.random.RandomState(0).choice(len(X), 10 * max_rows, replace=False)]
+    X = np.unique(X, axis=0)
     if len(X) < 2:
         return 0.0
     if len(X) > max_rows:
