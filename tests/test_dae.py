@@ -336,6 +336,26 @@ def test_partial_fit_trains_one_more_epoch_each_call(estimator_class, data):
         est.partial_fit(X[:, :1])
 
 
+def test_fit_leaves_the_thread_count_to_the_user(data):
+    # the thread policy: estimators never change torch's process-wide thread count; users
+    # limit it, for instance around a fit with threadpoolctl
+    from threadpoolctl import threadpool_limits
+
+    X, _ = data
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        DenoisingAEScoreEstimator(max_epochs=1, **FAST).fit(X[:200])
+        assert torch.get_num_threads() == 2
+        with threadpool_limits(1):
+            assert torch.get_num_threads() == 1
+            RCAE(max_epochs=1, **FAST).fit(X[:200])
+            assert torch.get_num_threads() == 1
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+
+
 # -- bad input -------------------------------------------------------------------------------
 
 METHODS_TAKING_X = [
