@@ -146,6 +146,12 @@ class BaseScoreAutoEncoder(
     def _prepare_fit(self, X, y):
         self.sigma_ = self._resolve_sigma(X)
 
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        # fitted before sigma_ existed: sigma was always a float then
+        if "net_" in state and "sigma_" not in state:
+            self.sigma_ = float(self.sigma)
+
     def _resolve_sigma(self, X):
         """``sigma`` in data units: the given float, or the ``"auto"`` rule."""
         if self.sigma != "auto":
@@ -225,7 +231,8 @@ class BaseScoreAutoEncoder(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Training data; on the first call it also sets the standardisation.
+            Training data; on the first call it also sets the standardisation and, with
+            ``sigma="auto"``, ``sigma_``.
         y : None
             Ignored.
 

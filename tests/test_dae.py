@@ -310,6 +310,16 @@ def test_pickle_round_trip_is_bit_identical(score_model, data):
     )
 
 
+def test_models_pickled_before_sigma_auto_still_load(data):
+    X, X_test = data
+    est = DenoisingAEScoreEstimator(sigma=SIGMA, max_epochs=1, **FAST).fit(X[:200])
+    expected = est.grad_log_density(X_test[:5])
+    del est.sigma_  # what a model fitted by an earlier version holds
+    restored = pickle.loads(pickle.dumps(est))
+    assert restored.sigma_ == SIGMA
+    np.testing.assert_array_equal(restored.grad_log_density(X_test[:5]), expected)
+
+
 def test_same_seed_same_model_and_global_rng_untouched(estimator_class, data):
     X, X_test = data
     state = torch.random.get_rng_state()
