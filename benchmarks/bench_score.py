@@ -100,6 +100,9 @@ FULL = {
     "step_dims": (2, 10, 50),
     "step_batch": 256,
     "step_repeats": 5,
+    # defaults rows: the estimators as constructed with no arguments but random_state=0
+    "defaults_full": True,
+    "defaults_epochs": 100,
 }
 
 QUICK = {
@@ -123,6 +126,8 @@ QUICK = {
     "rcae_factors": (0.5,),
     "exact_epochs": {"spiral": 2, "manifold": 1, "mixture50": 1},
     "step_repeats": 2,
+    "defaults_full": False,
+    "defaults_epochs": 2,
 }
 
 
@@ -187,8 +192,8 @@ def fit_gmm(X_train, n_components_range):
 
 # -- score accuracy and sample quality -------------------------------------------------------
 def cosine_schedule(epochs):
-    """skorch callback: cosine learning-rate decay from lr to 0 over ``epochs`` epochs."""
-    return [LRScheduler(policy=torch.optim.lr_scheduler.CosineAnnealingLR, T_max=epochs)]
+    """``lr_schedule``: cosine learning-rate decay from lr to 0 over ``epochs`` epochs."""
+    return LRScheduler(policy=torch.optim.lr_scheduler.CosineAnnealingLR, T_max=epochs)
 
 
 def evaluate(est, sigma, density, X_valid, X_test, s_true, fit_s, **extra):
@@ -211,7 +216,7 @@ def fit_rcae(X_train, sigma, penalty, epochs, cfg):
         jacobian_penalty=penalty,
         hidden_layer_sizes=cfg["hidden"],
         max_epochs=epochs,
-        callbacks=cosine_schedule(epochs),
+        lr_schedule=cosine_schedule(epochs),
         random_state=0,
     ).fit(X_train)
     return est, time.perf_counter() - t0
@@ -234,7 +239,11 @@ def bench_dataset(name, cfg, seed=0):
         sigma = round(factor * width, 4)
         t0 = time.perf_counter()
         est = DenoisingAEScoreEstimator(
-            sigma=sigma, hidden_layer_sizes=cfg["hidden"], max_epochs=cfg["epochs"], random_state=0
+            sigma=sigma,
+            hidden_layer_sizes=cfg["hidden"],
+            max_epochs=cfg["epochs"],
+            lr_schedule="constant",
+            random_state=0,
         ).fit(X_train)
         fit_s = time.perf_counter() - t0
         valid_score = est.score(X_valid)
@@ -260,7 +269,7 @@ def bench_dataset(name, cfg, seed=0):
         sigma=sigma,
         hidden_layer_sizes=cfg["hidden"],
         max_epochs=epochs,
-        callbacks=cosine_schedule(epochs),
+        lr_schedule=cosine_schedule(epochs),
         random_state=0,
     ).fit(X_train)
     fit_s = time.perf_counter() - t0
@@ -297,6 +306,19 @@ def bench_dataset(name, cfg, seed=0):
         )
         log(f"  {name} RCAE hutchinson, {exact_epochs} epochs: {out['rcae_short']}")
 
+    # each estimator with its defaults (sigma="auto", (256, 256), 100 epochs, built-in cosine)
+    out["defaults"] = {}
+    for key, cls in (("DAE", DenoisingAEScoreEstimator), ("RCAE", RCAE)):
+        params = {} if cfg["defaults_full"] else {"hidden_layer_sizes": cfg["hidden"]}
+        params = {**params, "max_epochs": cfg["defaults_epochs"]}
+        t0 = time.perf_counter()
+        est = cls(random_state=0, **params).fit(X_train)
+        fit_s = time.perf_counter() - t0
+        out["defaults"][key] = evaluate(
+            est, est.sigma_, density, X_valid, X_test, s_true, fit_s, epochs=params["max_epochs"]
+        )
+        log(f"  {name} {key} defaults: {out['defaults'][key]}")
+
     t0 = time.perf_counter()
     kde, kde_mixture, h, kde_edge = fit_kde(X_train, X_valid, X_test)
     out["kde"] = {
@@ -329,7 +351,11 @@ def bench_dataset(name, cfg, seed=0):
     starts = X_train[rng.randint(len(X_train), size=n)]
     t0 = time.perf_counter()
     sample_sets["exact score + MH (auto step)"], acc_exact = metropolis_hastings(
-        density.grad_log_density, starts, initial_step_size=out["dae"]["sigma"], return_acceptance=True, **mh
+        density.grad_log_density,
+        starts,
+        initial_step_size=out["dae"]["sigma"],
+        return_acceptance=True,
+        **mh,
     )
     times["exact score + MH (auto step)"] = time.perf_counter() - t0
     sample_sets["KernelDensity samples"] = kde.sample(n, random_state=1)
@@ -571,13 +597,14 @@ def report(results, training, mh_speed, rcae_steps, cfg, args, elapsed, load_sta
         f"- data: {cfg['n_train']:,} training, {cfg['n_valid']:,} validation, "
         f"{cfg['n_test']:,} test points drawn from each ground-truth mixture (seed 0)",
         f"- DAE: MLP {cfg['hidden']}, tanh, residual parametrization, standardize=True, Adam "
-        f"lr 1e-3, batch 256, {cfg['epochs']} epochs, random_state=0. sigma chosen per data set "
+        f'lr 1e-3 constant (`lr_schedule="constant"`), batch 256, {cfg["epochs"]} epochs, '
+        "random_state=0. sigma chosen per data set "
         f"as the best of {{{', '.join(str(f) for f in cfg['sigma_factors'])}}} x the data's "
         "local width (component std) by the estimator's own `score` (minus the Hyvärinen "
         "loss) on the validation split",
         f"- RCAE: same MLP, residual parametrization, standardize=True, Adam lr 1e-3 with a "
         f"cosine learning-rate decay to 0 over the run (skorch `LRScheduler(policy="
-        f"CosineAnnealingLR, T_max=max_epochs)` via `callbacks`), batch 256, "
+        f"CosineAnnealingLR, T_max=max_epochs)` as `lr_schedule`), batch 256, "
         f'{cfg["rcae_epochs"]} epochs, random_state=0. Jacobian penalty "hutchinson" '
         "(one Rademacher projection). sigma chosen per data set as the best of "
         f"{{{', '.join(str(f) for f in cfg['rcae_factors'])}}} x the local width by the "
@@ -871,7 +898,11 @@ def rcae_tables(results, cfg):
             rows,
         ),
         "",
-        "Every RCAE and cosine-schedule DAE fit (the selected RCAE sigma in bold):",
+        "Every RCAE and cosine-schedule DAE fit (the selected RCAE sigma in bold), and each "
+        "estimator with its defaults (`DenoisingAEScoreEstimator(random_state=0)`, "
+        '`RCAE(random_state=0)`: sigma="auto", (256, 256), 100 epochs, the built-in cosine '
+        "decay to lr / 100); benchmarks/results/defaults.md compares defaults with tuned "
+        "settings:",
         "",
     ]
     rows = []
@@ -884,6 +915,8 @@ def rcae_tables(results, cfg):
         fits.append(("RCAE, exact", r["rcae_exact"]["epochs"], r["rcae_exact"], False))
         if r["rcae_short"]:
             fits.append(("RCAE, Hutchinson", r["rcae_short"]["epochs"], r["rcae_short"], False))
+        for key, row in r["defaults"].items():
+            fits.append((f'{key}, defaults (sigma="auto")', row["epochs"], row, False))
         for method, n_epochs, row, chosen in fits:
             b = "**" if chosen else ""
             rows.append(

@@ -24,6 +24,7 @@ from sklearn.utils.validation import check_is_fitted
 from . import sampling
 from ._autodiff import jacobian_of_rows, jacobian_trace_and_frobenius
 from ._base import BaseNeuralEstimator
+from ._docstrings import SHARED_PARAMETERS, shared_parameter_docs
 from ._nn import ANTIDERIVATIVES, ReconstructionField
 from ._validation import check_arguments
 
@@ -37,6 +38,13 @@ HUTCHINSON_PROJECTIONS = 16
 HUTCHINSON_SEED = 0
 #: Number of training rows kept to start sampling chains from.
 MAX_STORED_CHAIN_STARTS = 1000
+#: ``sigma="auto"``: the neighbour scale is the median distance from a row to its
+#: AUTO_SIGMA_NEIGHBOURS-th nearest distinct row, among AUTO_SIGMA_ROWS rows (fixed seed),
+#: divided by sqrt(2 d); each estimator turns it into sigma with its own factor and exponent.
+AUTO_SIGMA_ROWS = 1000
+AUTO_SIGMA_NEIGHBOURS = 10
+#: ``sigma="auto"`` when all rows are identical (no neighbour distance to go by).
+FALLBACK_SIGMA = 0.1
 
 _SAMPLERS = {
     "mh": sampling.metropolis_hastings,
@@ -57,6 +65,52 @@ _SAMPLE_CONSTRAINTS = {
 }
 
 
+def shared_docs_with_default(name, entry):
+    """The shared parameters' docs with ``entry`` in place of the shared entry ``name``, in
+    constructor order (for an estimator whose default of that parameter differs)."""
+    names = list(SHARED_PARAMETERS)
+    position = names.index(name)
+    head = shared_parameter_docs(exclude=names[position:])
+    tail = shared_parameter_docs(exclude=names[: position + 1])
+    indented = "\n".join("    " + line if line else line for line in entry.splitlines())
+    return f"{head}\n{indented}\n    {tail}"
+
+
+def _neighbour_scale(X):
+    """Per-coordinate neighbour scale of the data, in data units (0.0 if all rows are equal).
+
+    The median distance from a row to its 10th nearest distinct row, divided by ``sqrt(2 d)``:
+    two rows that differ by independent ``N(0, w^2)`` noise in each of d coordinates are
+    ``w sqrt(2 d)`` apart, so on data blurred by such noise the scale is about the width w.
+    """
+    return _neighbour_distance(X) / np.sqrt(2.0 * X.shape[1])
+
+
+def _neighbour_distance(X, n_neighbors=AUTO_SIGMA_NEIGHBOURS, max_rows=AUTO_SIGMA_ROWS):
+    """Median distance from a row to its ``n_neighbors``-th nearest other row, duplicates
+    removed (binary or rounded data).
+
+    Computed on at most ``max_rows`` distinct rows chosen with a fixed seed (from at most
+    ``10 * max_rows`` rows), so the value depends on the data only, not on ``random_state``.
+    With fewer distinct rows than ``n_neighbors + 1`` each row uses its farthest one; all rows
+    identical gives 0.0.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if len(X) > 10 * max_rows:  # bounds the cost of finding the distinct rows
+        X = X[np.random.RandomState(0).choice(len(X), 10 * max_rows, replace=False)]
+    X = np.unique(X, axis=0)
+    if len(X) < 2:
+        return 0.0
+    if len(X) > max_rows:
+        X = X[np.sort(np.random.RandomState(0).choice(len(X), max_rows, replace=False))]
+    X = X - X.mean(axis=0)  # fewer cancellations in |a|^2 + |b|^2 - 2 a.b
+    sq = np.einsum("ij,ij->i", X, X)
+    D = np.maximum(sq[:, None] + sq[None, :] - 2.0 * X @ X.T, 0.0)
+    np.fill_diagonal(D, np.inf)
+    k = min(n_neighbors, len(X) - 1)
+    return float(np.median(np.sqrt(np.partition(D, k - 1, axis=1)[:, k - 1])))
+
+
 class BaseScoreAutoEncoder(
     ClassNamePrefixFeaturesOutMixin, TransformerMixin, DensityMixin, BaseNeuralEstimator
 ):
@@ -64,13 +118,17 @@ class BaseScoreAutoEncoder(
 
     _parameter_constraints = {
         **BaseNeuralEstimator._parameter_constraints,
-        "sigma": [Interval(numbers.Real, 0, None, closed="neither")],
+        "sigma": [StrOptions({"auto"}), Interval(numbers.Real, 0, None, closed="neither")],
         "parametrization": [StrOptions({"residual", "autoencoder", "energy"})],
     }
     _module_class = ReconstructionField
     _field_methods = ("grad_log_density", "hessian_log_density", "score_samples")
-    _divergence_remedy = "lower `lr`, increase `sigma`, or keep `standardize=True`"
+    _divergence_remedy = "lower `lr`, pass a larger float `sigma`, or keep `standardize=True`"
     tied_weights = False
+    #: ``sigma="auto"`` is ``factor * scale / n_features ** exponent`` with ``scale`` the
+    #: neighbour scale (:func:`_neighbour_scale`); set per estimator from measurements.
+    _auto_sigma_factor = 1.0
+    _auto_sigma_exponent = 0.5
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -85,12 +143,30 @@ class BaseScoreAutoEncoder(
             scale = np.full_like(scale, np.sqrt(np.mean(scale**2)))
         return mean, scale
 
+    def _prepare_fit(self, X, y):
+        self.sigma_ = self._resolve_sigma(X)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        # fitted before sigma_ existed: sigma was always a float then
+        if "net_" in state and "sigma_" not in state:
+            self.sigma_ = float(self.sigma)
+
+    def _resolve_sigma(self, X):
+        """``sigma`` in data units: the given float, or the ``"auto"`` rule."""
+        if self.sigma != "auto":
+            return float(self.sigma)
+        scale = _neighbour_scale(X)
+        if not scale > 0:
+            return FALLBACK_SIGMA
+        return float(self._auto_sigma_factor * scale / X.shape[1] ** self._auto_sigma_exponent)
+
     def _module_params(self, X, y):
         return {
             "n_features": X.shape[1],
             "hidden_layer_sizes": tuple(self.hidden_layer_sizes),
             "activation": self.activation,
-            "sigma": self.sigma,
+            "sigma": self.sigma_,
             "parametrization": self.parametrization,
             "tied_weights": self.tied_weights,
             "mean": self.mean_,
@@ -155,7 +231,8 @@ class BaseScoreAutoEncoder(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Training data; on the first call it also sets the standardisation.
+            Training data; on the first call it also sets the standardisation and, with
+            ``sigma="auto"``, ``sigma_``.
         y : None
             Ignored.
 
@@ -191,11 +268,11 @@ class BaseScoreAutoEncoder(
 
     # -- torch-level maps (data units, float64) --------------------------------------------
     def _score_tensor(self, x):
-        return self.net_.module_(x) / self.sigma
+        return self.net_.module_(x) / self.sigma_
 
     def _score_row(self, x):
         """The score at one row, composable with ``torch.func`` (Jacobians)."""
-        return self.net_.module_.field_row(x) / self.sigma
+        return self.net_.module_.field_row(x) / self.sigma_
 
     def _as_output(self, values, X):
         return values.astype(X.dtype, copy=False)
@@ -219,7 +296,7 @@ class BaseScoreAutoEncoder(
         Returns
         -------
         R : ndarray of shape (n_samples, n_features)
-            ``r(X) = X + sigma * u(X)`` in data units.
+            ``r(X) = X + sigma_ * u(X)`` in data units.
 
         Examples
         --------
@@ -240,7 +317,7 @@ class BaseScoreAutoEncoder(
         True
         """
         X = self._check_X(X)
-        R = self._apply_batched(lambda x: x + self.sigma * self.net_.module_(x), X)
+        R = self._apply_batched(lambda x: x + self.sigma_ * self.net_.module_(x), X)
         return self._as_output(R, X)
 
     def grad_log_density(self, X):
@@ -628,7 +705,7 @@ class BaseScoreAutoEncoder(
         burn_in : int, default=200
             Steps run first; with ``step_size="auto"`` the step is adapted during them.
         step_size : "auto" or float, default="auto"
-            Proposal scale in data units; "auto" starts at ``sigma`` and adapts toward a
+            Proposal scale in data units; "auto" starts at ``sigma_`` and adapts toward a
             sensible acceptance rate during burn-in.
         n_path_points : int, default=10
             Quadrature nodes of each energy-difference path integral.
@@ -701,7 +778,7 @@ class BaseScoreAutoEncoder(
             n_steps=n_steps,
             burn_in=burn_in,
             step_size=step_size,
-            initial_step_size=self.sigma,
+            initial_step_size=self.sigma_,
             n_path_points=n_path_points,
             random_state=rng,
             return_acceptance=return_acceptance,
@@ -719,7 +796,7 @@ class BaseScoreAutoEncoder(
             with torch.no_grad():
                 for start in range(0, len(X), rows):
                     batch = self._inference_tensor(X[start : start + rows], torch.float32)
-                    outputs.append(module(batch).double().cpu().numpy() / self.sigma)
+                    outputs.append(module(batch).double().cpu().numpy() / self.sigma_)
             return np.concatenate(outputs)
 
         return score

@@ -75,7 +75,7 @@ def _tied_amplitude_potential(Z, y):
     return max(std if std > 0 else 1.0, TIED_CURVATURE_MARGIN * _most_negative_curvature(Q))
 
 
-@fill_doc(shared_parameters=shared_parameter_docs())
+@fill_doc(shared_parameters=shared_parameter_docs(exclude=("hidden_layer_sizes",)))
 class ConservativeFieldRegressor(RegressorMixin, BaseNeuralEstimator):
     """Learn the conservative (gradient) part of a vector field from samples.
 
@@ -166,7 +166,7 @@ class ConservativeFieldRegressor(RegressorMixin, BaseNeuralEstimator):
         self,
         parametrization="gradient",
         *,
-        hidden_layer_sizes=(256, 256),
+        hidden_layer_sizes=(64, 64),
         activation="tanh",
         standardize=True,
         max_epochs=100,

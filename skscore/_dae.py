@@ -1,11 +1,16 @@
 """Denoising auto-encoder as a score estimator (thesis chapter 3, Theorem 1)."""
 
-from ._autoencoder_base import BaseScoreAutoEncoder
-from ._docstrings import fill_doc, shared_parameter_docs
+from ._autoencoder_base import BaseScoreAutoEncoder, shared_docs_with_default
+from ._docstrings import fill_doc
 from ._objectives import DenoisingLoss
 
+_LR_DOC = """\
+lr : float, default=3e-3
+    Learning rate (the initial one with a schedule). Measured with the defaults on 10,000
+    rows: 3e-3 gave 6-35 % lower score errors than 1e-3 on the benchmark densities."""
 
-@fill_doc(shared_parameters=shared_parameter_docs())
+
+@fill_doc(shared_parameters=shared_docs_with_default("lr", _LR_DOC))
 class DenoisingAEScoreEstimator(BaseScoreAutoEncoder):
     """Denoising auto-encoder whose reconstruction estimates the score ∇ log p.
 
@@ -18,8 +23,15 @@ class DenoisingAEScoreEstimator(BaseScoreAutoEncoder):
 
     Parameters
     ----------
-    sigma : float, default=0.1
-        Corruption noise standard deviation, in data units.
+    sigma : float or "auto", default="auto"
+        Corruption noise standard deviation, in data units; the value used is ``sigma_``.
+        "auto" derives it from the data: ``2.25 * scale / sqrt(n_features)``, where ``scale``
+        is the median distance from a row to its 10th nearest distinct row (among up to 1000
+        rows chosen with a fixed seed) divided by ``sqrt(2 * n_features)``, about the local
+        width of data blurred by Gaussian noise. The corruption then moves a point about
+        2.25 local widths whatever the dimension. On four benchmark densities (2-D to 50-D) it
+        gave the lowest error of a grid from 1/4 to 4 times its value; for a particular data
+        set, select a float sigma with ``GridSearchCV`` (``score`` compares sigmas).
     parametrization : {"residual", "autoencoder", "energy"}, default="residual"
         "residual": ``r(x) = x + sigma * f(x)`` with ``f`` an MLP whose linear output starts at
         zero; ``f`` learns minus the noise, an O(1) target at every sigma (same minimiser as the
@@ -34,6 +46,8 @@ class DenoisingAEScoreEstimator(BaseScoreAutoEncoder):
 
     Attributes
     ----------
+    sigma_ : float
+        The noise level used: ``sigma``, or the value ``sigma="auto"`` derived from the data.
     net_ : skorch.NeuralNet
         The trained net; ``module_`` is its torch module and ``history_`` its history.
     device_ : str
@@ -63,6 +77,17 @@ class DenoisingAEScoreEstimator(BaseScoreAutoEncoder):
     (3, 2)
     >>> dae.sample(4, n_steps=20, burn_in=10, random_state=0).shape
     (4, 2)
+
+    With the default ``sigma="auto"`` the noise level comes from the data, in its units:
+
+    >>> dae = DenoisingAEScoreEstimator(hidden_layer_sizes=(32, 32), max_epochs=5,
+    ...                                 random_state=0).fit(X)
+    >>> round(dae.sigma_, 4)
+    0.0228
+    >>> dae10 = DenoisingAEScoreEstimator(hidden_layer_sizes=(32, 32), max_epochs=5,
+    ...                                   random_state=0).fit(10 * X)
+    >>> round(dae10.sigma_ / dae.sigma_, 6)
+    10.0
     """
 
     _parameter_constraints = {
@@ -70,10 +95,14 @@ class DenoisingAEScoreEstimator(BaseScoreAutoEncoder):
         "tied_weights": ["boolean"],
     }
     _criterion_class = DenoisingLoss
+    # sigma="auto": measured on the spiral (2-D), closed curve (10-D, 50-D) and random mixture
+    # (50-D) densities of the benchmarks, 10,000 rows (benchmarks/results/defaults.md)
+    _auto_sigma_factor = 2.25
+    _auto_sigma_exponent = 0.5
 
     def __init__(
         self,
-        sigma=0.1,
+        sigma="auto",
         *,
         parametrization="residual",
         tied_weights=False,
@@ -82,7 +111,7 @@ class DenoisingAEScoreEstimator(BaseScoreAutoEncoder):
         standardize=True,
         max_epochs=100,
         batch_size=256,
-        lr=1e-3,
+        lr=3e-3,
         lr_schedule="cosine",
         optimizer="adam",
         optimizer_params=None,

@@ -23,8 +23,16 @@ class RCAE(BaseScoreAutoEncoder):
 
     Parameters
     ----------
-    sigma : float, default=0.1
-        Weight of the contraction penalty, as a length in data units (penalty ``sigma^2``).
+    sigma : float or "auto", default="auto"
+        Weight of the contraction penalty, as a length in data units (penalty ``sigma^2``);
+        the value used is ``sigma_``. "auto" derives it from the data: ``1.5 * scale /
+        n_features``, where ``scale`` is the median distance from a row to its 10th nearest
+        distinct row (among up to 1000 rows chosen with a fixed seed) divided by
+        ``sqrt(2 * n_features)``, about the local width of data blurred by Gaussian noise.
+        Measured on the benchmark densities: in 10 to 50 dimensions the error falls as sigma
+        shrinks (the penalty only regularises there), in 2-D it rises below about a quarter of
+        the local width. On four benchmark densities its error was within 8 % of the best of a
+        grid from 1/4 to 4 times its value in 10-D and 50-D, within 20 % in 2-D.
     parametrization : {"residual", "autoencoder", "energy"}, default="residual"
         "residual": ``r(x) = x + sigma * f(x)`` with ``f`` zero-initialised; "autoencoder":
         ``r`` is the MLP itself; "energy": a scalar network ``E(x)`` with score ``-∇E``
@@ -38,6 +46,8 @@ class RCAE(BaseScoreAutoEncoder):
 
     Attributes
     ----------
+    sigma_ : float
+        The penalty length used: ``sigma``, or the value ``sigma="auto"`` derived from the data.
     net_ : skorch.NeuralNet
         The trained net; ``module_`` is its torch module and ``history_`` its history.
     device_ : str
@@ -64,6 +74,11 @@ class RCAE(BaseScoreAutoEncoder):
     ...             random_state=0).fit(X)
     >>> rcae.grad_log_density(X[:3]).shape
     (3, 2)
+
+    The default ``sigma="auto"`` is smaller than the DAE's (a penalty length, not a noise level):
+
+    >>> round(RCAE(hidden_layer_sizes=(32, 32), max_epochs=5, random_state=0).fit(X).sigma_, 4)
+    0.0107
     """
 
     _parameter_constraints = {
@@ -72,10 +87,14 @@ class RCAE(BaseScoreAutoEncoder):
         "n_projections": [Interval(numbers.Integral, 1, None, closed="left")],
     }
     _criterion_class = ContractiveLoss
+    # sigma="auto": measured on the spiral (2-D), closed curve (10-D, 50-D) and random mixture
+    # (50-D) densities of the benchmarks, 10,000 rows (benchmarks/results/defaults.md)
+    _auto_sigma_factor = 1.5
+    _auto_sigma_exponent = 1.0
 
     def __init__(
         self,
-        sigma=0.1,
+        sigma="auto",
         *,
         parametrization="residual",
         jacobian_penalty="hutchinson",

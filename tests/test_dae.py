@@ -11,6 +11,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from skscore import RCAE, DenoisingAEScoreEstimator
+from skscore._autoencoder_base import FALLBACK_SIGMA, _neighbour_distance, _neighbour_scale
 from skscore.datasets import GaussianMixtureDensity
 from skscore.metrics import fisher_divergence, low_density_fraction
 
@@ -215,6 +216,84 @@ def test_float32_input_gives_float32_output(dae, data):
     assert dae.score_samples(X32).dtype == np.float64
 
 
+# -- sigma="auto" ----------------------------------------------------------------------------
+
+
+def test_neighbour_distance_on_a_lattice():
+    # rows 0, h, 2h, ... on a line: an interior row's 10th nearest distinct row is 5h away
+    h = 0.1
+    X = np.column_stack([np.arange(200) * h, np.full(200, 3.0)])
+    assert _neighbour_distance(X) == pytest.approx(5 * h)
+    # exact duplicates (binary or rounded data) are skipped, not counted as distance 0
+    assert _neighbour_distance(np.vstack([X, X, X])) == pytest.approx(5 * h)
+    # with fewer rows each uses its farthest one (0, h, 2h: 2h, h, 2h); identical rows give 0
+    assert _neighbour_distance(X[:3]) == pytest.approx(2 * h)
+    assert _neighbour_distance(np.ones((4, 2))) == 0.0
+    # a fixed-seed subsample of 1000 rows: deterministic, and close to the full-data value
+    for n in (5000, 50_000):  # above 10,000 rows a first subsample bounds the cost
+        line = np.column_stack([np.random.RandomState(0).uniform(0, 1, n), np.zeros(n)])
+        assert _neighbour_distance(line) == _neighbour_distance(line)
+        assert _neighbour_distance(line) == pytest.approx(5 / 1000, rel=0.2)
+
+
+def test_neighbour_scale_is_the_width_of_gaussian_noise():
+    # rows differing by N(0, w^2) noise in d coordinates are about w sqrt(2 d) apart
+    w = 0.05
+    X = w * np.random.RandomState(0).randn(1000, 40)
+    assert _neighbour_scale(X) == pytest.approx(w, rel=0.25)
+
+
+@pytest.mark.parametrize(
+    "estimator_class, factor, exponent", [(DenoisingAEScoreEstimator, 2.25, 0.5), (RCAE, 1.5, 1.0)]
+)
+def test_auto_sigma_follows_the_data_in_data_units(estimator_class, factor, exponent, data):
+    X, _ = data
+    est = estimator_class(max_epochs=1, **FAST).fit(X)
+    assert est.sigma == "auto"
+    assert est.sigma_ == pytest.approx(factor * _neighbour_scale(X) / 2**exponent)
+    # sigma is a length in data units: scaling the data scales it
+    assert clone(est).fit(10 * X).sigma_ == pytest.approx(10 * est.sigma_)
+    # it depends on the data only, not on the seed
+    assert clone(est).set_params(random_state=1).fit(X).sigma_ == est.sigma_
+    # a float is used as given
+    assert clone(est).set_params(sigma=SIGMA).fit(X).sigma_ == SIGMA
+    # no distinct rows, no neighbour scale: the fallback
+    assert clone(est).fit(np.ones((10, 2))).sigma_ == FALLBACK_SIGMA
+
+
+def test_auto_sigma_rcae_is_smaller_than_dae_in_high_dimension():
+    # measured: the DAE is best with the corruption about 2 widths long (sigma ~ w / sqrt(d)),
+    # the RCAE with a penalty length shrinking like w / d
+    X = 0.1 * np.random.RandomState(0).randn(500, 50)
+    dae = DenoisingAEScoreEstimator(max_epochs=1, **FAST).fit(X)
+    rcae = RCAE(max_epochs=1, **FAST).fit(X)
+    assert 0.1 * 2.25 / np.sqrt(50) * 0.75 < dae.sigma_ < 0.1 * 2.25 / np.sqrt(50) * 1.25
+    assert rcae.sigma_ == pytest.approx(dae.sigma_ * 1.5 / (2.25 * np.sqrt(50)))
+
+
+def test_every_method_uses_the_resolved_sigma(estimator_class, data):
+    # an "auto" fit is exactly the fit with sigma=sigma_: training and every method use sigma_
+    X, X_test = data
+    X_test = X_test[:30]
+    auto = estimator_class(max_epochs=2, **FAST).fit(X[:500])
+    fixed = estimator_class(sigma=auto.sigma_, max_epochs=2, **FAST).fit(X[:500])
+    assert auto.sigma_ != SIGMA
+    for method in ("grad_log_density", "reconstruct", "hessian_log_density", "score_samples"):
+        np.testing.assert_array_equal(getattr(auto, method)(X_test), getattr(fixed, method)(X_test))
+    assert auto.score(X_test) == fixed.score(X_test)
+    np.testing.assert_array_equal(auto.local_mean(X_test, 0.1), fixed.local_mean(X_test, 0.1))
+    kwargs = dict(n_steps=3, burn_in=2, random_state=0)
+    np.testing.assert_array_equal(auto.sample(5, **kwargs), fixed.sample(5, **kwargs))
+    # the reconstruction is x + sigma_^2 * score (thesis eq. 3.10)
+    np.testing.assert_allclose(
+        auto.reconstruct(X_test), X_test + auto.sigma_**2 * auto.grad_log_density(X_test)
+    )
+    # partial_fit resolves sigma on its first call and keeps it
+    est = estimator_class(**FAST).partial_fit(X[:100])
+    first = est.sigma_
+    assert est.partial_fit(X).sigma_ == first
+
+
 # -- persistence, determinism, training ------------------------------------------------------
 
 
@@ -229,6 +308,16 @@ def test_pickle_round_trip_is_bit_identical(score_model, data):
         restored.sample(10, n_steps=5, burn_in=5, random_state=0),
         score_model.sample(10, n_steps=5, burn_in=5, random_state=0),
     )
+
+
+def test_models_pickled_before_sigma_auto_still_load(data):
+    X, X_test = data
+    est = DenoisingAEScoreEstimator(sigma=SIGMA, max_epochs=1, **FAST).fit(X[:200])
+    expected = est.grad_log_density(X_test[:5])
+    del est.sigma_  # what a model fitted by an earlier version holds
+    restored = pickle.loads(pickle.dumps(est))
+    assert restored.sigma_ == SIGMA
+    np.testing.assert_array_equal(restored.grad_log_density(X_test[:5]), expected)
 
 
 def test_same_seed_same_model_and_global_rng_untouched(estimator_class, data):
@@ -255,6 +344,26 @@ def test_partial_fit_trains_one_more_epoch_each_call(estimator_class, data):
     assert not np.allclose(first, est.grad_log_density(X_test[:20]))
     with pytest.raises(ValueError, match="features"):
         est.partial_fit(X[:, :1])
+
+
+def test_fit_leaves_the_thread_count_to_the_user(data):
+    # the thread policy: estimators never change torch's process-wide thread count; users
+    # limit it, for instance around a fit with threadpoolctl
+    from threadpoolctl import threadpool_limits
+
+    X, _ = data
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        DenoisingAEScoreEstimator(max_epochs=1, **FAST).fit(X[:200])
+        assert torch.get_num_threads() == 2
+        with threadpool_limits(1):
+            assert torch.get_num_threads() == 1
+            RCAE(max_epochs=1, **FAST).fit(X[:200])
+            assert torch.get_num_threads() == 1
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
 
 
 # -- bad input -------------------------------------------------------------------------------
@@ -313,6 +422,7 @@ def test_nan_rejected_at_inference(score_model):
     "params, match",
     [
         ({"sigma": -1.0}, "sigma"),
+        ({"sigma": "large"}, "'auto'"),
         ({"parametrization": "plain"}, "parametrization"),
         ({"activation": "gelu"}, "activation"),
         ({"hidden_layer_sizes": (8, 0)}, "hidden_layer_sizes"),
