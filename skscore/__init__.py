@@ -7,6 +7,7 @@ data, its Hessian and local mean; energies by path integrals; MCMC sampling (Ala
 from ._conservative import ConservativeFieldRegressor
 from ._dae import DenoisingAEScoreEstimator
 from ._gsn import GSNSampler
+from ._noise_conditional import NoiseConditionalScoreEstimator
 from ._probes import LinearProbeTransformer
 from ._rcae import RCAE
 
@@ -15,6 +16,7 @@ __all__ = [
     "DenoisingAEScoreEstimator",
     "GSNSampler",
     "LinearProbeTransformer",
+    "NoiseConditionalScoreEstimator",
     "RCAE",
 ]
 __version__ = "0.1.0"

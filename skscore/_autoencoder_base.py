@@ -24,7 +24,6 @@ from sklearn.utils.validation import check_is_fitted
 from . import sampling
 from ._autodiff import jacobian_of_rows, jacobian_trace_and_frobenius
 from ._base import BaseNeuralEstimator
-from ._docstrings import SHARED_PARAMETERS, shared_parameter_docs
 from ._nn import ANTIDERIVATIVES, ReconstructionField
 from ._validation import check_arguments
 
@@ -63,17 +62,6 @@ _SAMPLE_CONSTRAINTS = {
     "random_state": ["random_state"],
     "return_acceptance": ["boolean"],
 }
-
-
-def shared_docs_with_default(name, entry):
-    """The shared parameters' docs with ``entry`` in place of the shared entry ``name``, in
-    constructor order (for an estimator whose default of that parameter differs)."""
-    names = list(SHARED_PARAMETERS)
-    position = names.index(name)
-    head = shared_parameter_docs(exclude=names[position:])
-    tail = shared_parameter_docs(exclude=names[: position + 1])
-    indented = "\n".join("    " + line if line else line for line in entry.splitlines())
-    return f"{head}\n{indented}\n    {tail}"
 
 
 def _neighbour_scale(X):

@@ -121,6 +121,11 @@ class BaseNeuralEstimator(BaseEstimator):
     def _after_fit(self, X):
         """Extra fitted state, computed once training has succeeded."""
 
+    def _n_epochs(self):
+        """Epochs of one ``fit``: ``max_epochs``, unless a subclass resolves it from the data
+        in ``_prepare_fit``."""
+        return self.max_epochs
+
     def _check_params(self):
         """Cross-parameter checks beyond ``_parameter_constraints``."""
         reject_booleans(
@@ -293,7 +298,7 @@ class BaseNeuralEstimator(BaseEstimator):
             ("gradient_averaging", GradientAveraging()),
             (
                 "lr_schedule",
-                EpochLRSchedule(schedule, self.max_epochs)
+                EpochLRSchedule(schedule, self._n_epochs())
                 if isinstance(schedule, str)
                 else schedule,
             ),
@@ -328,7 +333,7 @@ class BaseNeuralEstimator(BaseEstimator):
             criterion=self._criterion_class,
             optimizer=optimizer,
             lr=self.lr,
-            max_epochs=self.max_epochs,
+            max_epochs=self._n_epochs(),
             batch_size=self.batch_size,
             iterator_train=TensorBatchIterator,
             iterator_train__shuffle=True,
@@ -387,7 +392,7 @@ class BaseNeuralEstimator(BaseEstimator):
             )
             net = self._build_net(X, y, seeds[:4], valid)
             net.initialize()
-            final_losses = self._train_epochs(net, X_train, y_train, epochs or self.max_epochs)
+            final_losses = self._train_epochs(net, X_train, y_train, epochs or self._n_epochs())
             self.net_ = net
             self._after_fit(X)
         except BaseException:

@@ -81,9 +81,16 @@ def _indent(text, spaces):
     return "\n".join(pad + line if line else line for line in text.splitlines())
 
 
-def shared_parameter_docs(exclude=()):
-    """The shared parameters' numpydoc entries, indented for a class docstring."""
-    entries = [text for name, text in SHARED_PARAMETERS.items() if name not in exclude]
+def shared_parameter_docs(exclude=(), replace=None):
+    """The shared parameters' numpydoc entries, indented for a class docstring.
+
+    ``exclude`` names entries to leave out (documented by the class itself); ``replace`` maps
+    names to entries that take the shared ones' places (another default, measured advice).
+    """
+    replace = replace or {}
+    entries = [
+        replace.get(name, text) for name, text in SHARED_PARAMETERS.items() if name not in exclude
+    ]
     return _indent("\n".join(entries), 4).lstrip()
 
 

@@ -4,7 +4,10 @@ The generators reproduce the data of Alain & Bengio's experiments (the spiral of
 thesis section 3.3.4 and a closed curve in 10-D) and load the binarised digits used
 for the GSN experiments. :class:`GaussianMixtureDensity` gives the exact
 log-density, score and smoothed density of a Gaussian mixture, the ground truth
-against which score estimators, samplers and metrics are tested.
+against which score estimators, samplers and metrics are tested. :class:`BananaDensity`,
+:class:`RingDensity`, :class:`NealFunnelDensity`, :class:`RotatedBananasDensity` and
+:class:`StudentTDensity` are exact densities that are *not* Gaussian mixtures, for comparing
+density estimators fairly.
 """
 
 import functools
@@ -18,10 +21,22 @@ from sklearn.datasets import load_digits
 from sklearn.utils import Bunch, check_array, check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
 
+from ._densities import (
+    BananaDensity,
+    NealFunnelDensity,
+    RingDensity,
+    RotatedBananasDensity,
+    StudentTDensity,
+)
 from ._validation import check_arguments
 
 __all__ = [
+    "BananaDensity",
     "GaussianMixtureDensity",
+    "NealFunnelDensity",
+    "RingDensity",
+    "RotatedBananasDensity",
+    "StudentTDensity",
     "load_binary_digits",
     "make_manifold",
     "make_spiral",

@@ -11,6 +11,7 @@ from skscore import (
     DenoisingAEScoreEstimator,
     GSNSampler,
     LinearProbeTransformer,
+    NoiseConditionalScoreEstimator,
 )
 from skscore.probes import make_mlp
 
@@ -38,6 +39,8 @@ ESTIMATORS = [
         **{**FAST, "hidden_layer_sizes": (32,), "max_epochs": 10, "lr": 1e-2, "batch_size": 32},
     ),
     GSNSampler(n_estimator_samples=50, **FAST),
+    NoiseConditionalScoreEstimator(**FAST),
+    NoiseConditionalScoreEstimator(parametrization="residual", **FAST),
     # latent GSN (two layers, hidden noise) with learned walkback scaling factors
     GSNSampler(
         hidden_noise=1.0,

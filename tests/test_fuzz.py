@@ -19,6 +19,7 @@ from skscore import (
     DenoisingAEScoreEstimator,
     GSNSampler,
     LinearProbeTransformer,
+    NoiseConditionalScoreEstimator,
 )
 from skscore._callbacks import NonFiniteLossError
 
@@ -99,6 +100,7 @@ FACTORIES = {
     "dae-tied": lambda: DenoisingAEScoreEstimator(tied_weights=True, random_state=0, **TINY),
     "rcae-energy": lambda: RCAE(parametrization="energy", random_state=0, **TINY),
     "gsn": lambda: GSNSampler(n_estimator_samples=10, random_state=0, **TINY),
+    "ncse": lambda: NoiseConditionalScoreEstimator(random_state=0, **TINY),
     "field": lambda: ConservativeFieldRegressor(random_state=0, **TINY),
     "probes": lambda: LinearProbeTransformer(random_state=0, device="cpu"),
 }
@@ -144,6 +146,12 @@ def _inference(name, est, X, draw):
         n = len(X) if getattr(X, "ndim", 0) == 2 and len(X) else 1
         init = X if getattr(X, "ndim", 0) == 2 and len(X) else None
         _call(est.sample, "sample", n, burn_in=1, X_init=init, random_state=0)
+    elif name == "ncse":
+        for method in ("grad_log_density", "hessian_log_density", "score_samples", "score"):
+            _call(getattr(est, method), f"ncse.{method}", X)
+        _call(est.energy_difference, "energy_difference", X, np.asarray(X)[::-1])
+        n = len(X) if getattr(X, "ndim", 0) == 2 and len(X) else 1
+        _call(est.sample, "sample", n, n_levels=2, n_steps=1, random_state=0)
     elif name == "field":
         for method in ("predict", "gradient", "jacobian"):
             _call(getattr(est, method), f"field.{method}", X)

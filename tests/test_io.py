@@ -25,6 +25,7 @@ from skscore import (
     DenoisingAEScoreEstimator,
     GSNSampler,
     LinearProbeTransformer,
+    NoiseConditionalScoreEstimator,
 )
 from skscore.io import load, save
 from skscore.probes import make_mlp
@@ -68,6 +69,13 @@ def _outputs(est, X):
         out["impute"] = est.impute(X_missing, n_steps=4, random_state=0)
         out["transform"] = est.transform(X)
         out["score_samples"] = est.score_samples(X)
+    elif isinstance(est, NoiseConditionalScoreEstimator):
+        out["grad_log_density"] = est.grad_log_density(X, sigma=0.5)
+        out["hessian_log_density"] = est.hessian_log_density(X)
+        out["score_samples"] = est.score_samples(X)
+        out["energy_difference"] = est.energy_difference(X, X[::-1])
+        for method in ("annealed", "ode"):
+            out[method] = est.sample(4, method=method, n_levels=3, n_steps=2, random_state=0)
     elif isinstance(est, ConservativeFieldRegressor):
         out["predict"] = est.predict(X)
         out["gradient"] = est.gradient(X)
@@ -99,6 +107,8 @@ ESTIMATORS = {
         n_estimator_samples=20,
         **{**TINY, "hidden_layer_sizes": (5, 4)},
     ),
+    "ncse-energy": NoiseConditionalScoreEstimator(**TINY),
+    "ncse-residual": NoiseConditionalScoreEstimator(parametrization="residual", **TINY),
     "field-gradient": ConservativeFieldRegressor(**TINY),
     "field-tied": ConservativeFieldRegressor("tied_ae", **TINY),
     "field-untied": ConservativeFieldRegressor("untied_ae", **TINY),

@@ -1,0 +1,340 @@
+"""NoiseConditionalScoreEstimator against ground truth: the Gaussian limit (exact score, Hessian,
+energy and log-density), exact non-mixture densities, normalisation on a grid, the objective's
+closed-form expectation, sampling, persistence and bad input."""
+
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from numpy.testing import assert_allclose
+from scipy.stats import multivariate_normal, spearmanr
+
+import skscore._noise_conditional as nc
+from skscore import NoiseConditionalScoreEstimator
+from skscore._noise_conditional import heat_log_likelihood
+from skscore._objectives import NoiseConditionalDenoisingLoss
+from skscore.datasets import GaussianMixtureDensity, RingDensity
+from skscore.metrics import _nearest_neighbour_scale, fisher_divergence, low_density_fraction
+from skscore.sampling import line_integral
+
+RING = RingDensity(radius=1.0, width=0.1)
+SMALL = {"hidden_layer_sizes": (32, 32), "device": "cpu", "random_state": 0}
+MEDIUM = {**SMALL, "hidden_layer_sizes": (64, 64)}
+
+
+@pytest.fixture(scope="module")
+def ring_data():
+    return RING.sample(1000, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def ring_model(ring_data):
+    """A small energy model of the ring, trained for 2,000 steps."""
+    return NoiseConditionalScoreEstimator(max_epochs=250, lr=3e-3, **MEDIUM).fit(ring_data)
+
+
+@pytest.fixture(scope="module")
+def gaussian_model():
+    """A fitted model whose network output is zeroed: exactly the Gaussian limit
+    N(m, C + sigma^2 I) at every noise level, where everything has a closed form."""
+    X = np.random.RandomState(0).multivariate_normal([1.0, -2.0], [[2.0, 0.6], [0.6, 0.5]], 400)
+    est = NoiseConditionalScoreEstimator(max_epochs=1, **SMALL).fit(X)
+    with torch.no_grad():
+        est.module_.body[-1].weight.zero_()
+        est.module_.body[-1].bias.zero_()
+    return est, X
+
+
+def _limit(est, sigma):
+    return multivariate_normal(est.data_mean_, est.covariance_ + sigma**2 * np.eye(2))
+
+
+# -- the Gaussian limit: closed forms ---------------------------------------------------------
+
+
+def test_gaussian_limit_score_hessian_and_energy_are_exact(gaussian_model):
+    est, X = gaussian_model
+    sigma = 0.7
+    precision = np.linalg.inv(est.covariance_ + sigma**2 * np.eye(2))
+    S = est.grad_log_density(X[:20], sigma=sigma)
+    assert_allclose(S, -(X[:20] - est.data_mean_) @ precision, rtol=1e-10)
+    H = est.hessian_log_density(X[:5], sigma=sigma)
+    assert_allclose(H, np.broadcast_to(-precision, (5, 2, 2)), rtol=1e-10)
+    exact = _limit(est, sigma)
+    dE = est.energy_difference(X[:20], X[20:40], sigma=sigma)
+    assert_allclose(dE, exact.logpdf(X[:20]) - exact.logpdf(X[20:40]), rtol=1e-10)
+
+
+def test_gaussian_limit_log_likelihood_is_exact_by_both_routes(gaussian_model):
+    est, X = gaussian_model
+    X_test = np.vstack([X[:30], X[:30] + 3.0])  # on and off the data
+    exact = _limit(est, est.sigma_min_).logpdf(X_test)
+    # the default solver (16 Runge-Kutta steps in log sigma) is accurate to a few 1e-3 nats,
+    # and converges to the exact value
+    assert_allclose(est.score_samples(X_test), exact, atol=3e-3)
+    assert est.score(X_test) == pytest.approx(exact.mean(), abs=3e-3)
+    module = est.module_
+    fine = nc.flow_log_likelihood(
+        module, torch.tensor(X_test), est.sigma_min_, est.sigma_max_, n_steps=128
+    )
+    assert_allclose(fine.numpy(), exact, atol=1e-6)
+    heat = heat_log_likelihood(
+        module, torch.tensor(X_test), est.sigma_min_, est.sigma_max_, n_levels=32
+    )
+    assert_allclose(heat.numpy(), exact, atol=1e-6)
+
+
+def test_the_objective_has_its_closed_form_expectation(gaussian_model):
+    # For Gaussian data N(m, C) and the exact Gaussian family of scores the loss of a row at
+    # level sigma has expectation sum_j lambda_j / (lambda_j + sigma^2), lambda the
+    # eigenvalues of C; averaged over log-uniform sigma.
+    est, _ = gaussian_model
+    rng = np.random.RandomState(1)
+    X = rng.multivariate_normal(est.data_mean_, est.covariance_, 200_000)
+    loss = NoiseConditionalDenoisingLoss(est.sigma_min_, est.sigma_max_)
+    generator = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        value = loss(est.module_, torch.tensor(X), generator=generator).item()
+    log_sigma = np.linspace(np.log(est.sigma_min_), np.log(est.sigma_max_), 20001)
+    lam = np.linalg.eigvalsh(est.covariance_)
+    per_level = (lam / (lam + np.exp(2 * log_sigma)[:, None])).sum(1)
+    assert value == pytest.approx(per_level.mean(), rel=0.01)
+
+
+def test_objective_contract_generator_and_per_example(gaussian_model):
+    est, X = gaussian_model
+    loss = NoiseConditionalDenoisingLoss(est.sigma_min_, est.sigma_max_)
+    X_t = torch.tensor(X)
+    with torch.no_grad():
+        a = loss.per_example(est.module_, X_t, generator=torch.Generator().manual_seed(3))
+        b = loss.per_example(est.module_, X_t, None, generator=torch.Generator().manual_seed(3))
+        c = loss.per_example(est.module_, X_t, generator=torch.Generator().manual_seed(4))
+        mean = loss(est.module_, X_t, generator=torch.Generator().manual_seed(3))
+    assert a.shape == (len(X),)
+    assert torch.equal(a, b) and not torch.equal(a, c)
+    assert torch.isclose(a.mean(), mean)
+    state = torch.random.get_rng_state()
+    with torch.random.fork_rng(devices=[]):  # no generator: torch's global RNG
+        torch.manual_seed(5)
+        d1 = loss(est.module_, X_t)
+        torch.manual_seed(5)
+        d2 = loss(est.module_, X_t)
+    assert torch.equal(d1, d2)
+    assert torch.equal(state, torch.random.get_rng_state())
+
+
+# -- a trained model against an exact density ---------------------------------------------------
+
+
+def test_trained_model_learns_the_ring(ring_model):
+    X_test = RING.sample(500, random_state=1)
+    S = ring_model.grad_log_density(X_test)
+    assert fisher_divergence(RING.grad_log_density(X_test), S) < 0.15
+    # held-out log-likelihood: far above the Gaussian limit it started from, near the truth
+    log_p = ring_model.score_samples(X_test)
+    truth = RING.log_prob(X_test).mean()
+    gaussian = _limit(ring_model, ring_model.sigma_min_).logpdf(X_test).mean()
+    assert gaussian < truth - 1.0
+    assert truth - 0.25 < log_p.mean() < truth + 0.05
+    # ranking: data and perturbed points (off the ring and into the hole)
+    X_mixed = np.vstack([X_test, X_test * np.random.RandomState(2).uniform(0.3, 1.4, (500, 1))])
+    rho = spearmanr(ring_model.score_samples(X_mixed), RING.log_prob(X_mixed))[0]
+    assert rho > 0.95
+
+
+def test_score_samples_integrates_to_one_on_a_grid():
+    X = RING.sample(600, random_state=0)
+    # sigma_min 0.15 keeps the model's density smooth enough for a coarse grid
+    est = NoiseConditionalScoreEstimator(sigma_min=0.15, max_epochs=60, **SMALL).fit(X)
+    h = 0.06
+    axis = np.arange(-2.4 + h / 2, 2.4, h)
+    grid = np.column_stack([a.ravel() for a in np.meshgrid(axis, axis)])
+    total = np.exp(est.score_samples(grid)).sum() * h**2
+    assert abs(total - 1.0) < 0.01
+
+
+def test_energy_model_is_conservative(ring_model, ring_data):
+    X = ring_data[:40]
+    H = ring_model.hessian_log_density(X)
+    assert_allclose(H, np.swapaxes(H, 1, 2), atol=1e-10)
+    # exact energy differences equal path integrals of the score (path independence)
+    X_to = X[::-1] * 0.5
+    dE = ring_model.energy_difference(X, X_to)
+    path = -line_integral(ring_model.grad_log_density, X, X_to, n_path_points=40)
+    assert_allclose(dE, path, rtol=1e-6, atol=1e-6)
+    assert_allclose(ring_model.energy_difference(X_to, X), -dE)
+    # and follow the exact log-density of the ring
+    X_a, X_b = RING.sample(300, random_state=3), RING.sample(300, random_state=4)
+    exact = RING.log_prob(X_a) - RING.log_prob(X_b)
+    # this small model (2,000 steps) reaches 0.77-0.97 over seeds; the default one 0.99
+    assert np.corrcoef(ring_model.energy_difference(X_a, X_b), exact)[0, 1] > 0.75
+    # the hole: climbing out of the centre releases energy
+    assert ring_model.energy_difference([[0.0, 0.0]], [[1.0, 0.0]])[0] < -10
+
+
+def test_hessian_is_the_derivative_of_the_score(ring_model, ring_data):
+    X = ring_data[:10]
+    H = ring_model.hessian_log_density(X, sigma=0.3)
+    h = 1e-6
+    for k in range(2):
+        step = np.eye(2)[k] * h
+        diff = ring_model.grad_log_density(X + step, sigma=0.3) - ring_model.grad_log_density(
+            X - step, sigma=0.3
+        )
+        assert_allclose(H[:, :, k], diff / (2 * h), rtol=1e-5, atol=1e-5)
+
+
+def test_residual_parametrization():
+    X = RING.sample(600, random_state=0)
+    est = NoiseConditionalScoreEstimator(
+        parametrization="residual", max_epochs=200, lr=3e-3, **MEDIUM
+    ).fit(X)
+    X_test = RING.sample(300, random_state=1)
+    S = est.grad_log_density(X_test, sigma=0.05)
+    assert fisher_divergence(RING.grad_log_density(X_test), S) < 0.1
+    dE = est.energy_difference(X_test[:50], X_test[50:100], n_path_points=20)
+    path = -line_integral(est.grad_log_density, X_test[:50], X_test[50:100], n_path_points=20)
+    assert_allclose(dE, path)
+    with pytest.raises(ValueError, match="residual parametrization has no energy"):
+        est.module_.energy(torch.zeros(2, 2, dtype=torch.float64), 0.1)
+    samples = est.sample(200, random_state=0)
+    data = RING.log_prob(RING.sample(2000, random_state=5))
+    assert low_density_fraction(RING.log_prob(samples), data) < 0.1
+
+
+def test_grid_search_ranks_by_held_out_likelihood():
+    from sklearn.model_selection import GridSearchCV
+
+    X = RING.sample(600, random_state=0)
+    est = NoiseConditionalScoreEstimator(max_epochs=40, **SMALL)
+    search = GridSearchCV(est, {"sigma_min": [0.01, 0.4]}, cv=2).fit(X)
+    assert search.best_params_ == {"sigma_min": 0.01}  # 0.4 blurs the 0.1-wide ring
+
+
+# -- sampling ------------------------------------------------------------------------------------
+
+
+def test_annealed_samples_cover_the_ring_and_skip_the_hole(ring_model):
+    samples, acceptance = ring_model.sample(1000, random_state=0, return_acceptance=True)
+    assert samples.shape == (1000, 2) and samples.dtype == np.float64
+    assert 0.45 < acceptance < 0.75  # adapted toward 0.6
+    data = RING.log_prob(RING.sample(4000, random_state=1))
+    assert low_density_fraction(RING.log_prob(samples), data) < 0.04
+    angles = np.arctan2(samples[:, 1], samples[:, 0])
+    counts = np.histogram(angles, bins=4, range=(-np.pi, np.pi))[0]
+    assert counts.min() > 200  # all four quadrants of the ring
+    assert np.array_equal(samples, ring_model.sample(1000, random_state=0))
+    assert not np.array_equal(samples, ring_model.sample(1000, random_state=1))
+
+
+def test_ode_samples(ring_model):
+    samples, acceptance = ring_model.sample(
+        500, method="ode", random_state=0, return_acceptance=True
+    )
+    assert acceptance == 1.0
+    data = RING.log_prob(RING.sample(4000, random_state=1))
+    assert low_density_fraction(RING.log_prob(samples), data) < 0.06
+
+
+def test_chunks_do_not_change_results(ring_model, ring_data, monkeypatch):
+    import skscore._base
+
+    X = ring_data[:37]
+    log_p = ring_model.score_samples(X)
+    S = ring_model.grad_log_density(X)
+    cost = ring_model._derivative_cost(1)  # grad_log_density in chunks of 3 rows, the ODE 1
+    monkeypatch.setattr(skscore._base, "INFERENCE_BUDGET", 3 * cost)
+    assert_allclose(ring_model.score_samples(X), log_p, rtol=1e-12)
+    assert_allclose(ring_model.grad_log_density(X), S, rtol=1e-12)
+    monkeypatch.setattr(nc, "SAMPLE_CHUNK_ROWS", 8)
+    assert ring_model.sample(20, n_levels=3, n_steps=2, random_state=0).shape == (20, 2)
+
+
+def test_progress_bar_only_when_verbose(ring_model, capsys):
+    ring_model.sample(10, n_levels=3, n_steps=1, random_state=0)
+    assert capsys.readouterr().err == ""
+    verbose = pickle.loads(pickle.dumps(ring_model)).set_params(verbose=1)
+    verbose.sample(10, n_levels=3, n_steps=1, random_state=0)
+    assert "sampling NoiseConditionalScoreEstimator (annealed)" in capsys.readouterr().err
+
+
+# -- fitting, persistence, determinism -----------------------------------------------------------
+
+
+def test_auto_noise_range_and_epochs(ring_data):
+    est = NoiseConditionalScoreEstimator(max_epochs=1, **SMALL).fit(ring_data)
+    neighbour = _nearest_neighbour_scale(ring_data)
+    thinnest = np.sqrt(np.linalg.eigvalsh(np.cov(ring_data.T, bias=True)).min())
+    assert est.sigma_min_ == pytest.approx(min(2 * neighbour, 0.05 * thinnest))
+    assert est.sigma_max_ == pytest.approx(2 * np.sqrt(np.trace(np.cov(ring_data.T, bias=True))))
+    assert_allclose(est.covariance_, np.cov(ring_data.T, bias=True))
+    auto = NoiseConditionalScoreEstimator(**SMALL).set_params(batch_size=1000)
+    auto._prepare_fit(ring_data, None)  # resolves without training
+    assert auto.n_epochs_ == 2000  # 2 steps per row, at least 2,000 steps
+    explicit = NoiseConditionalScoreEstimator(sigma_min=0.05, sigma_max=3.0, max_epochs=1)
+    explicit.set_params(**SMALL).fit(ring_data)
+    assert (explicit.sigma_min_, explicit.sigma_max_) == (0.05, 3.0)
+
+
+def test_same_seed_same_model_and_global_rng_untouched(ring_data):
+    state = torch.random.get_rng_state()
+    a = NoiseConditionalScoreEstimator(max_epochs=3, **SMALL).fit(ring_data[:300])
+    b = NoiseConditionalScoreEstimator(max_epochs=3, **SMALL).fit(ring_data[:300])
+    a.sample(5, random_state=0)
+    assert torch.equal(state, torch.random.get_rng_state())
+    X = ring_data[:20]
+    assert np.array_equal(a.grad_log_density(X), b.grad_log_density(X))
+
+
+def test_pickle_round_trip(ring_model, ring_data):
+    X = ring_data[:30]
+    clone = pickle.loads(pickle.dumps(ring_model))
+    assert np.array_equal(clone.score_samples(X), ring_model.score_samples(X))
+    assert np.array_equal(clone.sample(10, random_state=0), ring_model.sample(10, random_state=0))
+
+
+def test_float32_input(ring_model, ring_data):
+    X32 = ring_data[:10].astype(np.float32)
+    assert ring_model.grad_log_density(X32).dtype == np.float32
+    assert ring_model.score_samples(X32).dtype == np.float64
+
+
+# -- bad input -----------------------------------------------------------------------------------
+
+
+def test_bad_input(ring_model, ring_data):
+    with pytest.raises(ValueError, match="sigma_min must be smaller than sigma_max"):
+        NoiseConditionalScoreEstimator(sigma_min=1.0, sigma_max=0.5).fit(ring_data)
+    with pytest.raises(ValueError, match="'sigma' parameter .* must be a float in the range"):
+        ring_model.grad_log_density(ring_data[:2], sigma=-1)
+    with pytest.raises(ValueError, match="'method' parameter .* must be a str among"):
+        ring_model.sample(3, method="mh")
+    with pytest.raises(ValueError, match="'n_samples' parameter .* range \\[1, inf\\)"):
+        ring_model.sample(0)
+    with pytest.raises(ValueError, match="'n_levels' parameter .* range \\[2, inf\\)"):
+        ring_model.sample(3, n_levels=1)
+    with pytest.raises(ValueError, match="X_from and X_to must have the same shape"):
+        ring_model.energy_difference(ring_data[:3], ring_data[:4])
+    with pytest.raises(ValueError, match="'n_path_points' parameter .* range \\[1, inf\\)"):
+        ring_model.energy_difference(ring_data[:3], ring_data[:3], n_path_points=0)
+    with pytest.raises(ValueError, match="'sigma' parameter .* Got inf"):
+        ring_model.grad_log_density(ring_data[:2], sigma=np.inf)
+    with pytest.raises(ValueError, match="'n_samples' parameter .* must be an int"):
+        ring_model.sample(True)
+    with pytest.raises(ValueError, match="X has 3 features, but NoiseConditional"):
+        ring_model.score_samples(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="NaN"):
+        ring_model.score(np.full((2, 2), np.nan))
+
+
+@pytest.mark.filterwarnings("ignore:NoiseConditionalScoreEstimator's training loss ended")
+def test_constant_and_duplicated_data_fit():
+    X = np.ones((20, 2))
+    est = NoiseConditionalScoreEstimator(max_epochs=2, **SMALL).fit(X)
+    assert 0 < est.sigma_min_ < est.sigma_max_
+    assert np.isfinite(est.score_samples(X[:3])).all()
+    mixture = GaussianMixtureDensity([[0.0, 0.0], [3.0, 0.0]], 0.3)
+    Xd = np.repeat(mixture.sample(50, random_state=0), 3, axis=0)
+    est = NoiseConditionalScoreEstimator(max_epochs=2, **SMALL).fit(Xd)
+    assert est.sigma_min_ > 0
