@@ -392,7 +392,7 @@ def evaluate(fitted, density, X_test, log_p_test, log_p_data, cfg):
                 module, x, est.sigma_min_, est.sigma_max_, cfg["heat_levels"]
             )
 
-        energy = est.energy_difference(X_test[:half], X_test[half : 2 * half])
+        energy = est.energy_difference(X_test[:half], X_test[half : 2 * half], method="energy")
         out["energy_corr"] = float(np.corrcoef(energy, exact_diff)[0, 1])
         lh = est._apply_batched(
             heat, np.asarray(X_test, dtype=np.float64), row_cost=est._derivative_cost(3)
@@ -602,8 +602,10 @@ def report(densities, digits, mh, demo, cfg, args, elapsed):
             f"`score_samples`): Δ truth {fmt(r['heat_delta'])} nats, Spearman "
             f"{fmt(r['heat_spearman'], 4)}; probability-flow ODE (used): Δ truth "
             f"{fmt(r['delta'])}, Spearman {fmt(r['spearman'], 4)}. Correlation with the exact "
-            "log-density difference between random pairs of held-out points: "
-            f"`energy_difference` {fmt(r['energy_corr'], 4)}; differences of the models' "
+            "log-density difference between random pairs of held-out points: the energy "
+            f'network (`energy_difference(method="energy")`) {fmt(r["energy_corr"], 4)}; '
+            "differences of the models' log-densities (for the noise-conditional model "
+            "`energy_difference`'s default, the probability-flow likelihoods) "
             + ", ".join(f"{m} {fmt(res[m]['pair_corr'], 4)}" for m in cfg["methods"])
             + ".",
             "",

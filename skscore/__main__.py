@@ -1,8 +1,9 @@
 """Command line: ``python -m skscore demo`` trains a score model on the thesis spiral.
 
 The training data are drawn from a stand-in of the spiral (or of a 10-D manifold) whose density
-and score are known exactly, so the demo can print how far the learned model is from the truth,
-beside scikit-learn's KernelDensity and GaussianMixture, then draw samples and write a figure.
+and score are known exactly, so the demo can print how far the learned model is from the truth
+(held-out log-likelihood, score error) beside scikit-learn's KernelDensity and
+GaussianMixture, then draw samples and write a figure.
 """
 
 import argparse
@@ -10,7 +11,7 @@ import os
 import sys
 import time
 
-MODELS = ("dae", "rcae", "both")
+MODELS = ("ncse", "dae", "rcae", "all")
 DEFAULT = " (default: %(default)s)"
 
 
@@ -42,8 +43,9 @@ def _parser():
         help="fit a score model on the spiral, compare with the exact density, sample, plot",
         description=(
             "Fit a score model on points from the thesis spiral (or a closed curve in 10-D), "
-            "print its error against the exact score beside scikit-learn baselines, draw "
-            "samples and write a figure."
+            "print its held-out log-likelihood and score error against the exact density "
+            "beside scikit-learn's KernelDensity and GaussianMixture, draw samples and write "
+            "a figure."
         ),
     )
     demo.add_argument(
@@ -55,9 +57,9 @@ def _parser():
     demo.add_argument(
         "--model",
         choices=MODELS,
-        default="dae",
-        help="estimator(s) to fit: the denoising (dae) or contractive (rcae) auto-encoder"
-        + DEFAULT,
+        default="ncse",
+        help="estimator(s) to fit: the noise-conditional score model (ncse), the denoising "
+        "(dae) or contractive (rcae) auto-encoder, or all three (samples from the first)" + DEFAULT,
     )
     demo.add_argument(
         "--n-samples",
@@ -65,12 +67,18 @@ def _parser():
         default=10000,
         help="training points" + DEFAULT,
     )
-    demo.add_argument("--epochs", type=_positive_int, default=80, help="training epochs" + DEFAULT)
+    demo.add_argument(
+        "--epochs",
+        type=_positive_int,
+        default=None,
+        help="training epochs (default: the estimator's max_epochs)",
+    )
     demo.add_argument(
         "--sigma",
         type=_positive_float,
         default=None,
-        help="noise level in data units (default: the model's setting for the dataset)",
+        help="noise level in data units: sigma_min of ncse, sigma of dae and rcae "
+        "(default: 'auto', derived from the data)",
     )
     demo.add_argument(
         "--chains",

@@ -9,6 +9,7 @@ potential, up to a constant).
 """
 
 import numpy as np
+from sklearn.base import DensityMixin
 
 #: Relative finite-difference step of :meth:`Field.jacobian` when no exact Jacobian exists.
 FINITE_DIFFERENCE_STEP = 1e-3
@@ -126,7 +127,8 @@ def as_field(obj, what="field"):
         return Field(gradient, jacobian, log_density, name=name)
     if callable(obj):
         return Field(obj, name=name)
-    if callable(getattr(obj, "predict", None)):
+    is_density = isinstance(obj, DensityMixin)  # GaussianMixture's predict gives labels
+    if callable(getattr(obj, "predict", None)) and not is_density:
         return Field(obj.predict, name=name)
     if callable(getattr(obj, "score_samples", None)):  # a scikit-learn density estimator
         return Field(

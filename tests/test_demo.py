@@ -2,7 +2,15 @@
 
 import pytest
 
+import skscore._demo
 from skscore.__main__ import main
+
+
+@pytest.fixture(autouse=True)
+def small_demo(monkeypatch):
+    """Fewer held-out points and a coarser contour grid: a smoke run, not a measurement."""
+    monkeypatch.setattr(skscore._demo, "N_HELD_OUT", 300)
+    monkeypatch.setattr(skscore._demo, "CONTOUR_GRID_SIZE", 15)
 
 
 def test_demo_runs_end_to_end_and_writes_its_figure(tmp_path, capsys):
@@ -10,7 +18,8 @@ def test_demo_runs_end_to_end_and_writes_its_figure(tmp_path, capsys):
     args = ["demo", "--n-samples", "500", "--epochs", "2", "--chains", "50"]
     assert main(args + ["--output", str(output), "--device", "cpu"]) == 0
     out = capsys.readouterr().out
-    assert "KernelDensity" in out and "figure written to" in out
+    assert "KernelDensity" in out and "GaussianMixture" in out and "figure written to" in out
+    assert "NoiseConditionalScoreEstimator" in out  # the default model
     assert output.stat().st_size > 10_000
 
 

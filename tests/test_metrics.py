@@ -422,3 +422,18 @@ def test_curl_2d_rejects_non_2d_fields():
         curl_2d(lambda X: X[:, :1], (-1, 1, -1, 1), 5)
     with pytest.raises(TypeError):
         curl_2d(object(), (-1, 1, -1, 1), 5)
+
+
+def test_scikit_learn_density_estimators_are_fields_through_score_samples():
+    # GaussianMixture also has predict (cluster labels): the field must come from score_samples
+    from sklearn.mixture import GaussianMixture
+
+    from skscore._fields import as_field
+
+    density = GaussianMixtureDensity([[0.0, 0.0], [3.0, 0.0]], [0.5, 0.2])
+    gmm = GaussianMixture(2, random_state=0).fit(density.sample(2000, random_state=0))
+    exact = GaussianMixtureDensity(gmm.means_, gmm.covariances_, gmm.weights_)
+    X = density.sample(50, random_state=1)
+    field = as_field(gmm)
+    np.testing.assert_allclose(field.gradient(X), exact.grad_log_density(X), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(field.log_density(X), exact.log_prob(X), rtol=1e-10)
