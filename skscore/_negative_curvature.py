@@ -96,8 +96,8 @@ class NegativeCurvatureDescent(torch.optim.Optimizer):
     skorch's) and ``H v`` is ``(g(theta + eps v) - g) / eps`` from a second closure call at
     shifted parameters, with torch's global RNG replayed so that dropout repeats. Use it only
     for smooth networks (tanh, softplus): on ReLU / max-pooling networks the finite
-    difference jumps across kinks, and the running vector locks onto those jumps (measured:
-    a norm estimate 10x too large on a ReLU LeNet).
+    difference jumps across kinks, and the running vector locks onto those jumps (on a ReLU
+    LeNet its norm estimate came out an order of magnitude too large).
 
     **With skorch.** skorch 1.4's ``train_step`` passes its closure to every optimizer's
     ``step``, and that closure calls ``backward``. So either pass
@@ -159,13 +159,12 @@ class NegativeCurvatureDescent(torch.optim.Optimizer):
 
     Notes
     -----
-    Measured on a LeNet-style network on the 8x8 digits (``benchmarks/bench_curvature.py``,
-    five seeds), the most negative eigenvector turns over within a few Adam steps (overlap 0.6
-    after 10 steps, 0.07 after 200), faster than one product per step can follow: the running
-    vector stays nearly orthogonal to it. A step costs 2.3 times a plain one; per step the
-    curves stay within a standard deviation of the base optimizer's after a faster start, and
-    at equal CPU time the base optimizer is well ahead. The method does find and use negative
-    curvature when the Hessian changes slowly (tests on fixed quadratics).
+    On a LeNet-style network on the 8x8 digits (``benchmarks/bench_curvature.py``; numbers in
+    the user guide) the most negative eigenvector turns over within a few Adam steps, faster
+    than one product per step can follow: the running vector stays nearly orthogonal to it. A
+    step costs more than twice a plain one, and at equal CPU time the base optimizer is ahead.
+    The method does find and use negative curvature when the Hessian changes slowly (tests on
+    fixed quadratics).
 
     Examples
     --------

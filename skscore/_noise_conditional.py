@@ -329,21 +329,21 @@ class NoiseConditionalScoreEstimator(DensityMixin, BaseNeuralEstimator):
     ----------
     sigma_min : float or "auto", default="auto"
         Smallest noise level, in data units: the model's density is p smoothed at this level.
-        "auto": the smaller of {SIGMA_MIN_NEIGHBOUR_FACTOR:g} times the median
-        nearest-neighbour distance of the training data (no finer structure is resolved by
-        the data) and {SIGMA_MIN_SCALE_FRACTION:g} times the standard deviation of their
-        thinnest principal direction (smoothing that little costs almost no likelihood).
+        "auto": the smaller of {SIGMA_MIN_NEIGHBOUR_FACTOR:g} times the median nearest-neighbour
+        distance of the training data (no finer structure is resolved by the data) and
+        {SIGMA_MIN_SCALE_FRACTION:g} times the standard deviation of their thinnest principal
+        direction (smoothing that little costs almost no likelihood).
     sigma_max : float or "auto", default="auto"
         Largest noise level, where ``p_sigma`` is taken to be the Gaussian
         ``N(m, C + sigma_max^2 I)`` (m, C the data's mean and covariance). "auto":
-        {SIGMA_MAX_FACTOR:g} times ``sqrt(trace(C))`` (about 1.4 times the RMS distance between
-        two training points).
+        {SIGMA_MAX_FACTOR:g} times ``sqrt(trace(C))``, about 1.4 times the RMS distance between
+        two training points.
     parametrization : {{"energy", "residual"}}, default="energy"
         "energy": a scalar network ``E(x, sigma)`` whose negative gradient is the score
         (double backward in training, about 3 times the cost of a residual step): exactly
-        conservative, so energy differences are exact and the Hessian symmetric. "residual":
-        the network outputs the score directly (cheaper, not constrained to be a gradient;
-        energy differences by path integrals).
+        conservative, so the Hessian is symmetric and the network's energy differences need
+        no path. "residual": the network outputs the score directly (cheaper, not constrained
+        to be a gradient).
     {_SHARED_DOCS}
 
     Attributes
@@ -747,9 +747,8 @@ class NoiseConditionalScoreEstimator(DensityMixin, BaseNeuralEstimator):
 
         - "flow" (default): the difference of the probability-flow log-likelihoods of the two
           points (see :meth:`score_samples`), each carried from sigma to sigma_max, where the
-          density is Gaussian. The most accurate for points far apart: on the benchmark banana
-          its correlation with the exact differences was 0.995, the energy network's 0.87.
-          Costs one likelihood ODE per point.
+          density is Gaussian. The most accurate for points far apart (the user guide compares
+          the three). Costs one likelihood ODE per point.
         - "energy": the energy network at sigma (``parametrization="energy"`` only): two
           evaluations, exact for the model's own energy, but its values at distant points
           carry the score's errors integrated across the low-density regions between them.

@@ -29,10 +29,9 @@ class RCAE(BaseScoreAutoEncoder):
         n_features``, where ``scale`` is the median distance from a row to its 10th nearest
         distinct row (among up to 1000 rows chosen with a fixed seed) divided by
         ``sqrt(2 * n_features)``, about the local width of data blurred by Gaussian noise.
-        Measured on the benchmark densities: in 10 to 50 dimensions the error falls as sigma
-        shrinks (the penalty only regularises there), in 2-D it rises below about a quarter of
-        the local width. On four benchmark densities its error was within 8 % of the best of a
-        grid from 1/4 to 4 times its value in 10-D and 50-D, within 20 % in 2-D.
+        In 10 to 50 dimensions the error falls as sigma shrinks (the penalty only regularises
+        there), in 2-D it rises below about a quarter of the local width; the user guide gives
+        the measurements behind the rule.
     parametrization : {"residual", "autoencoder", "energy"}, default="residual"
         "residual": ``r(x) = x + sigma * f(x)`` with ``f`` zero-initialised; "autoencoder":
         ``r`` is the MLP itself; "energy": a scalar network ``E(x)`` with score ``-∇E``

@@ -159,7 +159,7 @@ def fisher_divergence(score_true, score_est, relative=True):
     ----------
     score_true : array-like of shape (n_samples, n_features)
         The true score at the evaluation points (e.g. from
-        :meth:`skscore.datasets.GaussianMixtureDensity.score`).
+        :meth:`skscore.datasets.GaussianMixtureDensity.grad_log_density`).
     score_est : array-like of shape (n_samples, n_features)
         The estimated score at the same points.
     relative : bool, default=True
@@ -240,8 +240,8 @@ def mmd(X, Y, bandwidth=None):
     Notes
     -----
     With the median heuristic the kernel is as wide as the data, so MMD hardly
-    notices samples that leave a thin support (measured: 95% of samples off a
-    spiral scored ``MMD^2 ~ 0``). Pass a smaller bandwidth, or use
+    notices samples that leave a thin support (samples almost all off a spiral can
+    score ``MMD^2`` near 0). Pass a smaller bandwidth, or use
     :func:`parzen_log_likelihood` and :func:`low_density_fraction`. Cost is
     O((n_x + n_y)^2 n_features) time, bounded memory.
 
