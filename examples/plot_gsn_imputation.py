@@ -1,7 +1,7 @@
 """
-==========================================================
+===========================================================
 Imputing digits with missing pixels: GSN against KNNImputer
-==========================================================
+===========================================================
 
 Half of the pixels of scikit-learn's 8x8 digits (scaled to [0, 1]) are hidden completely at
 random, in the training rows as in the test rows. ``GSNSampler`` learns from the incomplete
