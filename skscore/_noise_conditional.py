@@ -26,6 +26,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from . import sampling
+from ._autodiff import jacobian_trace_and_frobenius
 from ._base import BaseNeuralEstimator
 from ._docstrings import shared_parameter_docs
 from ._nn import NoiseConditionalField
@@ -65,27 +66,15 @@ ADAPTATION_GAIN = 0.5
 
 
 def _score_and_divergence(module, x, sigma, n_projections=None, generator=None):
-    """Score ``s(x, sigma)`` and its divergence ``tr(∂s/∂x)`` (the Laplacian of log p_sigma).
-
-    Exact with d backward passes (``n_projections=None``), else Hutchinson's unbiased estimate
-    ``mean_k v_k^T (∂s/∂x) v_k`` with Rademacher ``v_k`` drawn from ``generator``.
-    """
-    n, d = x.shape
-    with torch.enable_grad():
-        x = x.detach().requires_grad_(True)
-        s = module.score(x, sigma, create_graph=True)
-        div = torch.zeros(n, dtype=x.dtype, device=x.device)
-        if n_projections is None:
-            for j in range(d):
-                (g,) = torch.autograd.grad(s[:, j].sum(), x, retain_graph=j < d - 1)
-                div = div + g[:, j]
-        else:
-            for k in range(n_projections):
-                v = torch.randint(0, 2, x.shape, generator=generator, device=x.device)
-                v = 2.0 * v.to(x.dtype) - 1.0
-                (g,) = torch.autograd.grad(s, x, v, retain_graph=k < n_projections - 1)
-                div = div + (g * v).sum(1) / n_projections
-    return s.detach(), div.detach()
+    """Score ``s(x, sigma)`` and its divergence ``tr(ds/dx)`` (the Laplacian of log p_sigma):
+    exact with d products (``n_projections=None``), else Hutchinson's estimate."""
+    score, divergence, _ = jacobian_trace_and_frobenius(
+        lambda z: module.score(z, sigma, create_graph=True),
+        x,
+        n_projections,
+        generator=generator,
+    )
+    return score.detach(), divergence.detach()
 
 
 def _divergence_projections(n_features):
