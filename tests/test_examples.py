@@ -21,7 +21,12 @@ def test_example_runs_and_saves_a_figure(path, tmp_path, monkeypatch):
     matplotlib.use("Agg")
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MPLBACKEND", "Agg")
-    runpy.run_path(str(path), run_name="__main__")
+    import matplotlib.pyplot as plt
+
+    try:
+        runpy.run_path(str(path), run_name="__main__")
+    finally:
+        plt.close("all")  # examples end with plt.show(): their figures stay open
     assert any(name.endswith(".png") for name in os.listdir(tmp_path))
 
 
