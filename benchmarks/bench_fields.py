@@ -47,7 +47,7 @@ from skscore._conservative import grid_conservative_projection
 RESULTS = Path(__file__).resolve().parent / "results" / "fields.md"
 BOUNDS = (-1.0, 1.0, -1.0, 1.0)
 
-#: notes/calibration.md (prototype, raw PyTorch): relative error of the conservative part
+#: An earlier raw-PyTorch prototype: relative error of the conservative part
 CALIBRATION = {
     ("sink", "symmetrised linear fit (drop the rotation)"): 0.40,
     ("sink", "gradient"): 0.027,

@@ -47,7 +47,8 @@ from skscore.sampling import metropolis_hastings
 
 RESULTS = Path(__file__).resolve().parent / "results" / "score.md"
 
-#: Calibration numbers (notes/calibration.md), relative Fisher divergence vs the score of p.
+#: Numbers of an earlier raw-PyTorch prototype on the same densities (relative Fisher divergence
+#: vs the score of p), shown for comparison.
 CALIBRATION = {
     "spiral": {"kde": 0.113, "gmm": 0.030},
     "manifold": {"kde": 0.300, "gmm": 0.082},
@@ -672,7 +673,7 @@ def report(results, training, mh_speed, rcae_steps, cfg, args, elapsed, load_sta
     )
     lines += [
         "",
-        "Calibration (notes/calibration.md, same densities, raw PyTorch prototypes): DAE vs "
+        "Earlier raw-PyTorch prototypes on the same densities: DAE vs "
         "p_sigma 0.008–0.07 when sigma is about the local width; KDE 0.113 / 0.300 / 17.9 and "
         "GMM-BIC 0.030 / 0.082 / 0.078 vs p. GaussianMixture is the true model class of these "
         "densities (its best case).",

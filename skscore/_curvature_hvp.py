@@ -344,7 +344,7 @@ class HessianOperator:
                     # torch scripts its forward-mode decompositions on first use
                     warnings.filterwarnings("ignore", _JIT_DEPRECATION, DeprecationWarning)
                     return self._matvec(v, self._forward_over_reverse)
-            except RuntimeError:  # NotImplementedError included
+            except RuntimeError:  # also raised for ops without a forward-mode rule
                 self.mode = "reverse-over-reverse"
         return self._matvec(v, self._reverse_over_reverse)
 
