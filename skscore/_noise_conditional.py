@@ -81,6 +81,16 @@ def _divergence_projections(n_features):
     return None if n_features <= EXACT_DIVERGENCE_MAX_FEATURES else HUTCHINSON_PROJECTIONS
 
 
+def _rk4_step(rhs, x, u, h):
+    """One classical Runge–Kutta step of ``dx/du = rhs(x, u)[0]`` from u to u + h, and the
+    same step's integral of the quantity ``rhs(x, u)[1]`` carried along the trajectory."""
+    k1, l1 = rhs(x, u)
+    k2, l2 = rhs(x + 0.5 * h * k1, u + 0.5 * h)
+    k3, l3 = rhs(x + 0.5 * h * k2, u + 0.5 * h)
+    k4, l4 = rhs(x + h * k3, u + h)
+    return x + h / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4), h / 6.0 * (l1 + 2.0 * l2 + 2.0 * l3 + l4)
+
+
 def flow_log_likelihood(module, x, sigma_min, sigma_max, n_steps=LIKELIHOOD_ODE_STEPS):
     """``log p_sigma_min(x)`` by the probability-flow ODE (Song et al. 2021), shape (n,).
 
@@ -108,15 +118,9 @@ def flow_log_likelihood(module, x, sigma_min, sigma_max, n_steps=LIKELIHOOD_ODE_
         return -(sigma**2) * s, sigma**2 * div
 
     integral = torch.zeros(x.shape[0], dtype=x.dtype, device=x.device)
-    u = u0
-    for _ in range(n_steps):
-        k1, l1 = rhs(x, u)
-        k2, l2 = rhs(x + 0.5 * h * k1, u + 0.5 * h)
-        k3, l3 = rhs(x + 0.5 * h * k2, u + 0.5 * h)
-        k4, l4 = rhs(x + h * k3, u + h)
-        x = x + h / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
-        integral = integral + h / 6.0 * (l1 + 2.0 * l2 + 2.0 * l3 + l4)
-        u += h
+    for step in range(n_steps):
+        x, increment = _rk4_step(rhs, x, u0 + step * h, h)
+        integral = integral + increment
     return module.gaussian_log_prob(x, sigma_max) - integral
 
 
@@ -241,15 +245,10 @@ def flow_samples(module, n_chains, sigmas, generator, progress=None):
 
     def rhs(x_u, u_value):
         sigma = math.exp(u_value)
-        return -(sigma**2) * module.score(x_u, sigma)
+        return -(sigma**2) * module.score(x_u, sigma), 0.0
 
     for u0, u1 in zip(u[:-1], u[1:], strict=True):
-        h = float(u1 - u0)
-        k1 = rhs(x, u0)
-        k2 = rhs(x + 0.5 * h * k1, u0 + 0.5 * h)
-        k3 = rhs(x + 0.5 * h * k2, u0 + 0.5 * h)
-        k4 = rhs(x + h * k3, u1)
-        x = x + h / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+        x, _ = _rk4_step(rhs, x, float(u0), float(u1 - u0))
         if progress is not None:
             progress.update(1)
     return x
