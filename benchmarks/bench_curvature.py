@@ -38,9 +38,9 @@ from sklearn.datasets import load_digits
 from torch import nn
 from torch.func import functional_call
 
-from skscore._curvature_eigen import eigenpairs
-from skscore._curvature_hvp import HessianOperator, make_operator
 from skscore.curvature import NegativeCurvatureDescent, hessian_eigenpairs
+from skscore.curvature._eigen import eigenpairs
+from skscore.curvature._hvp import HessianOperator, make_operator
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "curvature.md"

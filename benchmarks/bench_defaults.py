@@ -43,7 +43,7 @@ import torch
 from sklearn.neural_network import BernoulliRBM, MLPRegressor
 
 from skscore import RCAE, ConservativeFieldRegressor, DenoisingAEScoreEstimator, GSNSampler
-from skscore._autoencoder_base import _neighbour_distance, _neighbour_scale
+from skscore._autoencoders.base import _neighbour_distance, _neighbour_scale
 from skscore.datasets import load_binary_digits, manifold_density, spiral_density
 from skscore.metrics import fisher_divergence, parzen_log_likelihood
 

@@ -60,7 +60,7 @@ from sklearn.model_selection import GridSearchCV, KFold, train_test_split
 from sklearn.neighbors import KernelDensity
 
 from skscore import DenoisingAEScoreEstimator, NoiseConditionalScoreEstimator
-from skscore._noise_conditional import heat_log_likelihood
+from skscore._noise_conditional.likelihood import heat_log_likelihood
 from skscore.datasets import (
     BananaDensity,
     NealFunnelDensity,

@@ -40,9 +40,9 @@ import torch
 from sklearn.linear_model import LinearRegression
 from skorch.callbacks import LRScheduler
 
-import skscore._conservative as conservative
+import skscore._conservative.estimator as conservative
 from skscore import ConservativeFieldRegressor
-from skscore._conservative import grid_conservative_projection
+from skscore._conservative.estimator import grid_conservative_projection
 
 RESULTS = Path(__file__).resolve().parent / "results" / "fields.md"
 BOUNDS = (-1.0, 1.0, -1.0, 1.0)

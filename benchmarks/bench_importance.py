@@ -32,8 +32,8 @@ from skorch import NeuralNetClassifier
 from skorch.callbacks import Callback
 from torch import nn
 
-from skscore._importance_norms import PerExampleLoss, squared_norms
 from skscore.importance import ImportanceSampling, per_example_gradient_norms
+from skscore.importance._norms import PerExampleLoss, squared_norms
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "importance.md"

@@ -26,8 +26,8 @@ import torch
 from sklearn.base import clone
 from torch import nn
 
-from skscore._probes import default_probe
 from skscore.probes import LinearProbeTransformer
+from skscore.probes._transformer import default_probe
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "probes.md"

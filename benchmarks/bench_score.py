@@ -34,8 +34,8 @@ from sklearn.neighbors import KernelDensity
 from skorch.callbacks import LRScheduler
 
 from skscore import RCAE, DenoisingAEScoreEstimator
-from skscore._nn import ReconstructionField
-from skscore._objectives import ContractiveLoss, DenoisingLoss
+from skscore._autoencoders.nn import ReconstructionField
+from skscore._autoencoders.objectives import ContractiveLoss, DenoisingLoss
 from skscore.datasets import (
     GaussianMixtureDensity,
     manifold_density,
@@ -772,7 +772,8 @@ def report(results, training, mh_speed, rcae_steps, cfg, args, elapsed, load_sta
         "## 3. Training throughput",
         "",
         f"DenoisingAEScoreEstimator against a plain PyTorch loop on the same "
-        f"`skscore._nn.ReconstructionField` ({cfg['hidden']}, tanh, residual), the same "
+        f"`skscore._autoencoders.nn.ReconstructionField` ({cfg['hidden']}, tanh, residual), "
+        "the same "
         f"`DenoisingLoss`, batch 256, Adam lr 1e-3, the same {t['rows']:,} x {t['d']} data "
         "(closed curve). The plain loop shuffles with `torch.randperm` and calls `loss.item()` "
         f"per batch (what skorch records). (a) whole runs of {t['epochs']} epochs, `fit()` "

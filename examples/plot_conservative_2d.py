@@ -39,7 +39,7 @@ import torch
 from skorch.callbacks import LRScheduler
 
 from skscore import ConservativeFieldRegressor
-from skscore._conservative import grid_conservative_projection
+from skscore._conservative.estimator import grid_conservative_projection
 from skscore.plotting import plot_curl, plot_vector_field
 
 BOUNDS = (-1.0, 1.0, -1.0, 1.0)

@@ -4,12 +4,12 @@ Auto-encoders whose reconstruction estimates the score (gradient of the log-dens
 data, its Hessian and local mean; energies by path integrals; MCMC sampling (Alain, 2018).
 """
 
-from ._conservative import ConservativeFieldRegressor
-from ._dae import DenoisingAEScoreEstimator
-from ._gsn import GSNSampler
-from ._noise_conditional import NoiseConditionalScoreEstimator
-from ._probes import LinearProbeTransformer
-from ._rcae import RCAE
+from skscore._autoencoders.dae import DenoisingAEScoreEstimator
+from skscore._autoencoders.rcae import RCAE
+from skscore._conservative.estimator import ConservativeFieldRegressor
+from skscore._gsn.estimator import GSNSampler
+from skscore._noise_conditional.estimator import NoiseConditionalScoreEstimator
+from skscore.probes._transformer import LinearProbeTransformer
 
 __all__ = [
     "ConservativeFieldRegressor",

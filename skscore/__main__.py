@@ -110,7 +110,7 @@ def main(argv=None):
     import torch
 
     torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
-    from ._base import resolve_device
+    from skscore._core.base import resolve_device
 
     try:
         args.device = resolve_device(args.device)
@@ -120,7 +120,7 @@ def main(argv=None):
         args.output = f"skscore-demo-{args.dataset}-{args.model}.png"
     if not os.path.isdir(os.path.dirname(os.path.abspath(args.output))):
         demo.error(f"the folder of --output {args.output!r} does not exist")
-    from ._demo import run_demo
+    from skscore._demo import run_demo
 
     start = time.perf_counter()
     run_demo(args)

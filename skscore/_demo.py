@@ -12,8 +12,8 @@ import warnings
 
 import numpy as np
 
-from . import datasets, metrics
-from ._fields import as_field
+from skscore import datasets, metrics
+from skscore._core.fields import as_field
 
 DENSITIES = {
     "spiral": lambda: datasets.spiral_density(width=0.02),
@@ -31,7 +31,7 @@ CONTOUR_GRID_SIZE = 60
 
 
 def _estimator(name, args):
-    from . import RCAE, DenoisingAEScoreEstimator, NoiseConditionalScoreEstimator
+    from skscore import RCAE, DenoisingAEScoreEstimator, NoiseConditionalScoreEstimator
 
     params = dict(device=args.device, random_state=args.seed, verbose=1)
     if args.epochs is not None:
@@ -177,7 +177,7 @@ def _draw(args, name, est, X_train, samples):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .plotting import plot_density_contours, plot_pairwise_samples, plot_vector_field
+    from skscore.plotting import plot_density_contours, plot_pairwise_samples, plot_vector_field
 
     model = type(est).__name__
     if X_train.shape[1] == 2:

@@ -44,10 +44,10 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from skorch.history import History
 
-from ._base import BaseNeuralEstimator, resolve_device
-from ._probes import LinearProbeTransformer, default_model, resolve_module
-from ._training import OPTIMIZERS
-from .probes import make_mlp
+from skscore._core.base import BaseNeuralEstimator, resolve_device
+from skscore._core.training import OPTIMIZERS
+from skscore.probes import make_mlp
+from skscore.probes._transformer import LinearProbeTransformer, default_model, resolve_module
 
 __all__ = ["load", "save"]
 

@@ -18,8 +18,8 @@ import numpy as np
 from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, validate_params
 
-from ._fields import as_field
-from ._validation import check_bounds
+from skscore._core.fields import as_field
+from skscore._core.validation import check_bounds
 
 _POSITIVE = Interval(numbers.Real, 0, None, closed="neither")
 

@@ -14,7 +14,7 @@ from scipy.linalg import solve_banded
 from scipy.special import logsumexp
 from sklearn.utils._param_validation import Interval, validate_params
 
-from .datasets import GaussianMixtureDensity
+from skscore.datasets import GaussianMixtureDensity
 
 __all__ = [
     "example_density_1d",

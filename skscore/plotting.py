@@ -8,8 +8,8 @@ object they drew on. matplotlib is imported inside the functions, so importing
 import numpy as np
 from sklearn.utils import check_array, check_random_state
 
-from ._fields import as_field
-from ._validation import check_bounds
+from skscore._core.fields import as_field
+from skscore._core.validation import check_bounds
 
 __all__ = [
     "plot_curl",
@@ -390,7 +390,7 @@ def plot_curl(
     >>> round(float(ax.collections[0].get_array().mean()), 6)  # curl -2 everywhere
     -2.0
     """
-    from .metrics import curl_2d
+    from skscore.metrics import curl_2d
 
     bounds = check_bounds(bounds)
     GX, GY, curl = curl_2d(field, bounds, grid_size)
@@ -769,7 +769,7 @@ def plot_hessian_spectrum(history, *, ax=None, loss_key=None):
     >>> len(ax.lines), len(ax.loss_axis.lines)  # LA(2) and SA(2); the loss
     (4, 1)
     """
-    from ._hessian_spectrum import _spectrum_records
+    from skscore.curvature._spectrum import _spectrum_records
 
     for attribute in ("history_", "history"):
         recorded = getattr(history, attribute, None)

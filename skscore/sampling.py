@@ -24,9 +24,9 @@ from numpy.polynomial.legendre import leggauss
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
-from ._docstrings import fill_doc
-from ._fields import as_field
-from ._progress import Progress
+from skscore._core.docstrings import fill_doc
+from skscore._core.fields import as_field
+from skscore._core.progress import Progress
 
 __all__ = ["langevin", "line_integral", "mala", "metropolis_hastings"]
 

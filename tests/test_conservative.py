@@ -10,7 +10,7 @@ from sklearn.base import clone
 from skorch.callbacks import LRScheduler
 
 from skscore import ConservativeFieldRegressor
-from skscore._conservative import grid_conservative_projection
+from skscore._conservative.estimator import grid_conservative_projection
 from skscore.metrics import jacobian_symmetricity
 
 FAST = dict(hidden_layer_sizes=(32, 32), lr=1e-2, batch_size=64, device="cpu", random_state=0)

@@ -13,13 +13,13 @@ from skorch.dataset import unpack_data
 from torch import nn
 from torch.func import functional_call
 
-from skscore._curvature_hvp import HessianOperator
 from skscore.curvature import (
     HessianSpectrum,
     NegativeCurvatureDescent,
     hessian_eigenpairs,
     line_search_along,
 )
+from skscore.curvature._hvp import HessianOperator
 from skscore.plotting import plot_hessian_spectrum
 
 

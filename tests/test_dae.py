@@ -11,7 +11,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from skscore import RCAE, DenoisingAEScoreEstimator
-from skscore._autoencoder_base import FALLBACK_SIGMA, _neighbour_distance, _neighbour_scale
+from skscore._autoencoders.base import FALLBACK_SIGMA, _neighbour_distance, _neighbour_scale
 from skscore.datasets import GaussianMixtureDensity
 from skscore.metrics import fisher_divergence, low_density_fraction
 

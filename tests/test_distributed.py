@@ -11,11 +11,11 @@ import pytest
 import torch
 import torch.distributed as dist
 
-import skscore._base
-import skscore._training
+import skscore._core.base
+import skscore._core.training
 from skscore import ConservativeFieldRegressor, DenoisingAEScoreEstimator
-from skscore._distributed import rank_rows
-from skscore._training import TensorBatchIterator
+from skscore._core.distributed import rank_rows
+from skscore._core.training import TensorBatchIterator
 from skscore.datasets import spiral_density
 from skscore.metrics import fisher_divergence
 
@@ -28,7 +28,7 @@ class _Dataset:
 
 
 def _iterate_as(monkeypatch, rank, world_size, n=10, batch_size=4):
-    monkeypatch.setattr(skscore._training, "process_group", lambda: (rank, world_size))
+    monkeypatch.setattr(skscore._core.training, "process_group", lambda: (rank, world_size))
     X = torch.arange(n, dtype=torch.float32)[:, None]
     iterator = TensorBatchIterator(_Dataset(X, -X), batch_size=batch_size, shuffle=False)
     batches = [(Xb[:, 0].int().tolist(), yb[:, 0].int().tolist()) for Xb, yb in iterator]
@@ -56,7 +56,7 @@ def test_a_last_batch_smaller_than_the_group_is_skipped_by_every_process(monkeyp
 
 
 def test_lbfgs_is_refused_in_a_process_group(monkeypatch):
-    monkeypatch.setattr(skscore._base, "process_group", lambda: (0, 2))
+    monkeypatch.setattr(skscore._core.base, "process_group", lambda: (0, 2))
     X = np.random.default_rng(0).normal(size=(20, 2))
     with pytest.raises(ValueError, match="lbfgs.*data-parallel"):
         DenoisingAEScoreEstimator(optimizer="lbfgs", max_epochs=1).fit(X)

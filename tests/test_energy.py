@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from skscore import RCAE, DenoisingAEScoreEstimator
-from skscore._nn import ReconstructionField
-from skscore._objectives import ContractiveLoss
+from skscore._autoencoders.nn import ReconstructionField
+from skscore._autoencoders.objectives import ContractiveLoss
 from skscore.datasets import GaussianMixtureDensity
 from skscore.metrics import fisher_divergence
 from skscore.sampling import line_integral

@@ -3,7 +3,7 @@
 Random shapes, dtypes (floats, ints, booleans, objects, strings) and magnitudes (0, -0.0,
 subnormals, values beyond float32's range, 1e300, NaN, inf): whatever the input, an estimator
 either raises a ValueError or TypeError (or the documented
-:class:`skscore._callbacks.NonFiniteLossError` for a diverging fit) or returns finite outputs.
+:class:`skscore.exceptions.NonFiniteLossError` for a diverging fit) or returns finite outputs.
 """
 
 import warnings
@@ -21,7 +21,7 @@ from skscore import (
     LinearProbeTransformer,
     NoiseConditionalScoreEstimator,
 )
-from skscore._callbacks import NonFiniteLossError
+from skscore.exceptions import NonFiniteLossError
 
 ALLOWED = (ValueError, TypeError, NonFiniteLossError)
 FUZZ = settings(

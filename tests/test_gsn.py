@@ -11,8 +11,8 @@ import torch
 from sklearn.base import clone
 
 from skscore import GSNSampler
-from skscore._nn import GSNModule
-from skscore._objectives import GSNLoss
+from skscore._gsn.nn import GSNModule
+from skscore._gsn.objective import GSNLoss
 from skscore.datasets import make_spiral
 
 FAST = dict(device="cpu", random_state=0)

@@ -16,7 +16,7 @@ from skorch.dataset import ValidSplit
 from torch import nn
 from torch.utils.data import DataLoader
 
-from skscore._training import ObjectiveNet
+from skscore._core.training import ObjectiveNet
 from skscore.importance import ImportanceSampling, per_example_gradient_norms, trace_covariance
 
 
@@ -456,7 +456,7 @@ def test_callback_on_an_objective_net():
     rng = np.random.RandomState(0)
     X = torch.tensor(rng.randn(96, 4).astype(np.float32))
     X[:8] *= 6.0  # a tail of large-gradient rows
-    from skscore._training import TensorBatchIterator
+    from skscore._core.training import TensorBatchIterator
 
     torch.manual_seed(0)
     issgd = ImportanceSampling(monitor_every=5, random_state=0)
@@ -626,7 +626,7 @@ def dask_client():
 
 
 def test_worker_norms_equal_local_norms(dask_client):
-    from skscore._importance_dask import DaskWeights
+    from skscore.importance._dask import DaskWeights
 
     module = mlp()
     gen = torch.Generator().manual_seed(9)

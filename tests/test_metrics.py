@@ -428,7 +428,7 @@ def test_scikit_learn_density_estimators_are_fields_through_score_samples():
     # GaussianMixture also has predict (cluster labels): the field must come from score_samples
     from sklearn.mixture import GaussianMixture
 
-    from skscore._fields import as_field
+    from skscore._core.fields import as_field
 
     density = GaussianMixtureDensity([[0.0, 0.0], [3.0, 0.0]], [0.5, 0.2])
     gmm = GaussianMixture(2, random_state=0).fit(density.sample(2000, random_state=0))

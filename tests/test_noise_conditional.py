@@ -10,10 +10,11 @@ import torch
 from numpy.testing import assert_allclose
 from scipy.stats import multivariate_normal, spearmanr
 
-import skscore._noise_conditional as nc
+import skscore._noise_conditional.estimator as nc_estimator
+import skscore._noise_conditional.likelihood as nc
 from skscore import NoiseConditionalScoreEstimator
-from skscore._noise_conditional import heat_log_likelihood
-from skscore._objectives import NoiseConditionalDenoisingLoss
+from skscore._noise_conditional.likelihood import heat_log_likelihood
+from skscore._noise_conditional.objective import NoiseConditionalDenoisingLoss
 from skscore.datasets import GaussianMixtureDensity, RingDensity
 from skscore.metrics import _nearest_neighbour_scale, fisher_divergence, low_density_fraction
 from skscore.sampling import line_integral
@@ -256,16 +257,16 @@ def test_ode_samples(ring_model):
 
 
 def test_chunks_do_not_change_results(ring_model, ring_data, monkeypatch):
-    import skscore._base
+    import skscore._core.base
 
     X = ring_data[:37]
     log_p = ring_model.score_samples(X)
     S = ring_model.grad_log_density(X)
     cost = ring_model._derivative_cost(1)  # grad_log_density in chunks of 3 rows, the ODE 1
-    monkeypatch.setattr(skscore._base, "INFERENCE_BUDGET", 3 * cost)
+    monkeypatch.setattr(skscore._core.base, "INFERENCE_BUDGET", 3 * cost)
     assert_allclose(ring_model.score_samples(X), log_p, rtol=1e-12)
     assert_allclose(ring_model.grad_log_density(X), S, rtol=1e-12)
-    monkeypatch.setattr(nc, "SAMPLE_CHUNK_ROWS", 8)
+    monkeypatch.setattr(nc_estimator, "SAMPLE_CHUNK_ROWS", 8)
     assert ring_model.sample(20, n_levels=3, n_steps=2, random_state=0).shape == (20, 2)
 
 

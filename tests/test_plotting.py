@@ -13,7 +13,7 @@ from matplotlib.collections import PathCollection  # noqa: E402
 from matplotlib.quiver import Quiver  # noqa: E402
 
 from skscore import LinearProbeTransformer  # noqa: E402
-from skscore._nn import make_mlp  # noqa: E402
+from skscore._core.nn import make_mlp
 from skscore.plotting import (  # noqa: E402
     plot_density_contours,
     plot_digit_grid,

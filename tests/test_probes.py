@@ -22,10 +22,10 @@ from sklearn.tree import DecisionTreeClassifier  # noqa: E402
 from skorch import NeuralNetClassifier  # noqa: E402
 from torch import nn  # noqa: E402
 
-from skscore import _probes  # noqa: E402
-from skscore._probes import DEFAULT_MODEL_HIDDEN  # noqa: E402
 from skscore.plotting import plot_probe_errors  # noqa: E402
 from skscore.probes import LinearProbeTransformer, ProbeMonitor, make_mlp  # noqa: E402
+from skscore.probes import _transformer as _probes
+from skscore.probes._transformer import DEFAULT_MODEL_HIDDEN
 
 MLP_FACTORY = functools.partial(make_mlp, hidden_layer_sizes=(6, 5), n_outputs=3, activation="tanh")
 

@@ -15,7 +15,7 @@ from skscore import (
     GSNSampler,
     LinearProbeTransformer,
 )
-from skscore._nn import make_mlp
+from skscore._core.nn import make_mlp
 from skscore.datasets import GaussianMixtureDensity, load_binary_digits
 
 FAST = dict(hidden_layer_sizes=(16,), max_epochs=5, random_state=0)

@@ -18,8 +18,9 @@ from skscore import (
     DenoisingAEScoreEstimator,
     GSNSampler,
 )
-from skscore._callbacks import EpochLRSchedule, NonFiniteLossError
+from skscore._core.callbacks import EpochLRSchedule
 from skscore.datasets import GaussianMixtureDensity
+from skscore.exceptions import NonFiniteLossError
 
 FAST = dict(hidden_layer_sizes=(16,), device="cpu", random_state=0)
 

@@ -1,0 +1,1 @@
+"""The single-noise-level score auto-encoders: DenoisingAEScoreEstimator and RCAE."""

@@ -1,0 +1,1 @@
+"""ConservativeFieldRegressor: the conservative part of a vector field."""

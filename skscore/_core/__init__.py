@@ -1,0 +1,1 @@
+"""Shared plumbing: depends on no estimator family."""

@@ -1,0 +1,491 @@
+"""Shared plumbing of every neural estimator: parameters, validation, device, seeding,
+standardisation, building and training the skorch net that owns the torch module, and bounded
+batched inference.
+
+An estimator subclasses :class:`BaseNeuralEstimator` and fills these hooks:
+
+- ``_module_class`` and ``_module_params(X, y)``: the torch module (each family's ``nn``
+  module) and its constructor arguments (the base adds ``seed``);
+- ``_criterion_class`` and ``_criterion_params(X, y)``: the training objective
+  (:mod:`skscore._core.objective`);
+- ``_prepare_fit(X, y)``: fitted state the module or objective needs (set after validation and
+  standardisation, before the net is built);
+- ``_after_fit(X)``: extra fitted state once training has succeeded;
+- ``_divergence_remedy``: what to change when training diverges (in the error message).
+
+Training runs in float32; afterwards the module is switched to float64 so that inference does
+not depend on how rows are batched.
+"""
+
+import copy
+import numbers
+import warnings
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+from skorch.callbacks import EarlyStopping, LRScheduler
+from skorch.dataset import Dataset
+from skorch.helper import predefined_split
+
+from skscore._core.callbacks import (
+    EpochLRSchedule,
+    EpochProgress,
+    GradientAveraging,
+    NonFiniteGuard,
+)
+from skscore._core.distributed import process_group, shared_seeds
+from skscore._core.training import OPTIMIZERS, ObjectiveNet, TensorBatchIterator, resolve_optimizer
+from skscore._core.validation import check_finite_output, check_float32_range, reject_booleans
+from skscore.exceptions import NonFiniteLossError
+
+#: Floats (of the largest intermediate) one inference chunk may hold: about 64 MB in float64.
+INFERENCE_BUDGET = 2**23
+#: Rows per inference chunk at most (beyond it larger chunks buy no speed).
+MAX_CHUNK_ROWS = 16384
+#: Training rows on which the loss after the last step is checked.
+FINAL_CHECK_ROWS = 1024
+#: Activations kept per hidden unit and row by autograd (a generous factor).
+ACTIVATION_FACTOR = 4
+
+
+def resolve_device(device):
+    """Turn the ``device`` parameter into a torch device string, or raise a ValueError."""
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"device {device!r} is not a valid torch device: {exc}") from None
+    if resolved.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(
+                f"device {device!r} requested but torch.cuda.is_available() is False; "
+                "use device='cpu' or device='auto'"
+            )
+        if resolved.index is not None and resolved.index >= torch.cuda.device_count():
+            raise ValueError(
+                f"device {device!r} requested but only {torch.cuda.device_count()} CUDA "
+                "device(s) are visible"
+            )
+    elif resolved.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(f"device {device!r} requested but MPS is not available; use 'cpu'")
+    elif resolved.type not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"device {device!r} is not supported; use 'auto', 'cpu' or 'cuda'")
+    return str(resolved)
+
+
+class BaseNeuralEstimator(BaseEstimator):
+    """Base class of the skscore estimators that own a skorch net (composition, not
+    inheritance: ``net_``, ``module_``, ``history_`` after fit)."""
+
+    _parameter_constraints = {
+        "hidden_layer_sizes": ["array-like"],
+        "activation": [StrOptions({"tanh", "sigmoid", "relu", "silu", "softplus"})],
+        "standardize": ["boolean"],
+        "max_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
+        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "lr": [Interval(numbers.Real, 0, None, closed="neither")],
+        "lr_schedule": [StrOptions({"cosine", "constant"}), LRScheduler],
+        "optimizer": [StrOptions(set(OPTIMIZERS)), type],
+        "optimizer_params": [dict, None],
+        "weight_decay": [Interval(numbers.Real, 0, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
+        "tol": [Interval(numbers.Real, 0, None, closed="left")],
+        "device": [str],
+        "callbacks": [list, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    # -- hooks -----------------------------------------------------------------------------
+    _module_class = None
+    _criterion_class = None
+    _divergence_remedy = "lower `lr`, or keep `standardize=True`"
+
+    def _module_params(self, X, y):
+        return {}
+
+    def _criterion_params(self, X, y):
+        return {}
+
+    def _prepare_fit(self, X, y):
+        """Fitted state the module or objective needs, from the validated training data."""
+
+    def _after_fit(self, X):
+        """Extra fitted state, computed once training has succeeded."""
+
+    def _n_epochs(self):
+        """Epochs of one ``fit``: ``max_epochs``, unless a subclass resolves it from the data
+        in ``_prepare_fit``."""
+        return self.max_epochs
+
+    def _check_params(self):
+        """Cross-parameter checks beyond ``_parameter_constraints``."""
+        reject_booleans(
+            self._parameter_constraints, self.get_params(deep=False), type(self).__name__
+        )
+        if self.optimizer == "lbfgs" and process_group()[1] > 1:
+            raise ValueError(
+                "optimizer='lbfgs' is not supported in data-parallel training (its line search "
+                "would diverge between processes); use 'adam' or 'sgd'"
+            )
+        sizes = self.hidden_layer_sizes
+        if len(sizes) == 0 or any(
+            not isinstance(s, numbers.Integral) or isinstance(s, bool) or s < 1 for s in sizes
+        ):
+            raise ValueError(
+                f"hidden_layer_sizes must be a non-empty sequence of positive ints, got {sizes!r}"
+            )
+        if isinstance(self.optimizer, type) and not issubclass(
+            self.optimizer, torch.optim.Optimizer
+        ):
+            raise ValueError(
+                f"optimizer must be one of {sorted(OPTIMIZERS)} or a torch.optim.Optimizer "
+                f"subclass, got {self.optimizer!r}"
+            )
+        resolve_optimizer(self.optimizer, self._optimizer_kwargs())
+        for cb in self.callbacks or []:
+            cb = cb[1] if isinstance(cb, tuple) else cb
+            monitor = getattr(cb, "monitor", None)
+            if isinstance(monitor, str) and monitor.startswith("valid") and not self.early_stopping:
+                raise ValueError(
+                    f"callback {type(cb).__name__} monitors {monitor!r}, which needs a "
+                    "validation split: set early_stopping=True (it holds out "
+                    "validation_fraction of the rows), or monitor 'train_loss'"
+                )
+
+    # -- parameters ------------------------------------------------------------------------
+    def set_params(self, **params):
+        """Set the parameters of this estimator (scikit-learn's ``set_params``).
+
+        ``optimizer__<name>=value`` sets one entry of ``optimizer_params`` (e.g.
+        ``optimizer__momentum=0.9``), so grids of ``GridSearchCV`` can name them.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : object
+            The estimator.
+
+        Examples
+        --------
+        >>> from skscore import DenoisingAEScoreEstimator
+        >>> dae = DenoisingAEScoreEstimator(optimizer="sgd")
+        >>> dae.set_params(optimizer__momentum=0.9, lr=0.01).optimizer_params
+        {'momentum': 0.9}
+        """
+        routed = {
+            k[len("optimizer__") :]: v for k, v in params.items() if k.startswith("optimizer__")
+        }
+        if routed:
+            params = {k: v for k, v in params.items() if not k.startswith("optimizer__")}
+            params["optimizer_params"] = {
+                **(params.get("optimizer_params", self.optimizer_params) or {}),
+                **routed,
+            }
+        return super().set_params(**params)
+
+    def _optimizer_kwargs(self):
+        kwargs = dict(self.optimizer_params or {})
+        if self.weight_decay:
+            kwargs["weight_decay"] = self.weight_decay
+        return kwargs
+
+    # -- fitted state ----------------------------------------------------------------------
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "net_")
+
+    @property
+    def module_(self):
+        """The trained torch module (``net_.module_``), in float64 for inference.
+
+        Examples
+        --------
+        >>> import torch
+        >>> from skscore import DenoisingAEScoreEstimator
+        >>> from skscore.datasets import make_spiral
+        >>> X = make_spiral(200, noise=0.01, random_state=0)
+        >>> dae = DenoisingAEScoreEstimator(sigma=0.05, hidden_layer_sizes=(32,), max_epochs=2,
+        ...                                 random_state=0).fit(X)
+        >>> dae.module_ is dae.net_.module_
+        True
+        >>> next(dae.module_.parameters()).dtype
+        torch.float64
+        """
+        return self.net_.module_
+
+    @property
+    def history_(self):
+        """The skorch training history (``net_.history``): one row per epoch.
+
+        Examples
+        --------
+        >>> from skscore import DenoisingAEScoreEstimator
+        >>> from skscore.datasets import GaussianMixtureDensity
+        >>> density = GaussianMixtureDensity(means=[[0.0, 0.0]], covariances=[[0.25, 0.01]])
+        >>> X = density.sample(500, random_state=0)
+        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32,), max_epochs=20,
+        ...                                 lr=1e-2, random_state=0).fit(X)
+        >>> len(dae.history_), dae.history_[-1, "epoch"]
+        (20, 20)
+        >>> losses = dae.history_[:, "train_loss"]  # mean training loss of each epoch
+        >>> bool(losses[-1] < losses[0])
+        True
+        >>> rates = dae.history_[:, "lr"]  # the cosine schedule, from lr to lr / 100
+        >>> rates[0], round(rates[-1], 8)
+        (0.01, 0.0001)
+        """
+        return self.net_.history
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        # skorch maps a CUDA-fitted net to the CPU when unpickled without a GPU
+        if "device_" in state and torch.device(self.device_).type == "cuda":
+            if not torch.cuda.is_available():
+                self.device_ = "cpu"
+
+    # -- validation ------------------------------------------------------------------------
+    def _validate_X(self, X, *, reset, allow_nan=False):
+        return validate_data(
+            self,
+            X,
+            reset=reset,
+            dtype=[np.float64, np.float32],
+            ensure_min_samples=2 if reset else 1,
+            ensure_all_finite="allow-nan" if allow_nan else True,
+        )
+
+    def _check_X(self, X):
+        """Validated X for a fitted estimator's method."""
+        check_is_fitted(self)
+        return self._validate_X(X, reset=False)
+
+    def _validate_fit_data(self, X, y, *, reset):
+        """Validated training data ``(X, y)``; unsupervised estimators ignore y."""
+        X = self._validate_X(X, reset=reset)
+        check_float32_range(X)
+        return X, None
+
+    def _standardization(self, X):
+        """Per-feature mean and scale (scale 1 when ``standardize=False``); NaN ignored."""
+        d = X.shape[1]
+        if not self.standardize:
+            return np.zeros(d), np.ones(d)
+        mean = np.nanmean(X, axis=0, dtype=np.float64)
+        scale = np.nanstd(X, axis=0, dtype=np.float64)
+        mean = np.where(np.isfinite(mean), mean, 0.0)
+        bad = ~np.isfinite(scale) | (scale < 1e-12 * max(1.0, np.abs(mean).max()))
+        scale[bad] = 1.0
+        return mean, scale
+
+    # -- training --------------------------------------------------------------------------
+    def _callbacks(self):
+        is_main_process = process_group()[0] == 0
+        schedule = self.lr_schedule
+        callbacks = [
+            ("non_finite_guard", NonFiniteGuard(self._divergence_remedy)),
+            ("gradient_averaging", GradientAveraging()),
+            (
+                "lr_schedule",
+                EpochLRSchedule(schedule, self._n_epochs())
+                if isinstance(schedule, str)
+                else schedule,
+            ),
+        ]
+        if self.early_stopping:
+            callbacks.append(
+                (
+                    "early_stopping",
+                    EarlyStopping(
+                        monitor="valid_loss",
+                        patience=self.n_iter_no_change,
+                        threshold=self.tol,
+                        threshold_mode="abs",
+                        load_best=True,
+                        sink=lambda *args, **kwargs: None,
+                    ),
+                )
+            )
+        if self.verbose >= 1 and is_main_process:
+            callbacks.append(("progress", EpochProgress(f"training {type(self).__name__}")))
+        return callbacks + list(self.callbacks or [])
+
+    def _build_net(self, X, y, seeds, valid):
+        init_seed, shuffle_seed, noise_seed, validation_seed = seeds
+        module_params = {"seed": init_seed, **self._module_params(X, y)}
+        optimizer, optimizer_params = resolve_optimizer(self.optimizer, self._optimizer_kwargs())
+        shuffle_generator = torch.Generator(device=torch.device(self.device_))
+        shuffle_generator.manual_seed(shuffle_seed)
+        is_main_process = process_group()[0] == 0
+        return ObjectiveNet(
+            module=self._module_class,
+            criterion=self._criterion_class,
+            optimizer=optimizer,
+            lr=self.lr,
+            max_epochs=self._n_epochs(),
+            batch_size=self.batch_size,
+            iterator_train=TensorBatchIterator,
+            iterator_train__shuffle=True,
+            iterator_train__generator=shuffle_generator,
+            iterator_valid=TensorBatchIterator,
+            iterator_valid__split_across_processes=False,
+            train_split=None if valid is None else predefined_split(valid),
+            device=self.device_,
+            callbacks=self._callbacks(),
+            verbose=int(self.verbose >= 2 and is_main_process),
+            noise_seed=noise_seed,
+            validation_seed=validation_seed,
+            **{f"module__{k}": v for k, v in module_params.items()},
+            **{f"criterion__{k}": v for k, v in self._criterion_params(X, y).items()},
+            **{f"optimizer__{k}": v for k, v in optimizer_params.items()},
+        )
+
+    def _training_tensor(self, X):
+        if X is None:
+            return None
+        return torch.tensor(np.asarray(X, dtype=np.float32), device=self.device_)
+
+    def _split(self, X, y, rng):
+        """Training rows, and the validation ``Dataset`` with ``early_stopping`` (else None)."""
+        if not self.early_stopping:
+            return X, y, None
+        n_valid = int(round(self.validation_fraction * len(X)))
+        if n_valid < 1 or n_valid >= len(X):
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} of {len(X)} rows leaves an "
+                "empty training or validation set; use more rows or another fraction"
+            )
+        order = rng.permutation(len(X))
+        train, valid = order[n_valid:], order[:n_valid]
+        y_train = None if y is None else y[train]
+        valid_set = Dataset(
+            self._training_tensor(X[valid]), None if y is None else self._training_tensor(y[valid])
+        )
+        return X[train], y_train, valid_set
+
+    def _fit(self, X, y=None, *, epochs=None):
+        """Fit from scratch (``epochs=None``: ``max_epochs``) and set the fitted state."""
+        self._reset_fitted_state()
+        self._check_params()
+        X, y = self._validate_fit_data(X, y, reset=True)
+        try:
+            self.device_ = resolve_device(self.device)
+            self.mean_, self.scale_ = self._standardization(X)
+            self._prepare_fit(X, y)
+            rng = check_random_state(self.random_state)
+            seeds = shared_seeds(rng.randint(np.iinfo(np.int32).max, size=5))
+            X_train, y_train, valid = (
+                self._split(X, y, np.random.RandomState(seeds[4]))
+                if epochs is None
+                else (X, y, None)
+            )
+            net = self._build_net(X, y, seeds[:4], valid)
+            net.initialize()
+            final_losses = self._train_epochs(net, X_train, y_train, epochs or self._n_epochs())
+            self.net_ = net
+            self._after_fit(X)
+        except BaseException:
+            self._reset_fitted_state()
+            raise
+        if epochs is None:
+            self._warn_if_worse(final_losses, len(X_train))
+        return self
+
+    def _partial_fit(self, X, y=None):
+        """One more epoch on (X, y), initialising on the first call."""
+        if not hasattr(self, "net_"):
+            return self._fit(X, y, epochs=1)
+        X, y = self._validate_fit_data(X, y, reset=False)
+        self._train_epochs(self.net_, X, y, 1)
+        return self
+
+    def _train_epochs(self, net, X, y, epochs):
+        net.module_.float().train()
+        net.epochs_planned_ = epochs
+        try:
+            net.partial_fit(self._training_tensor(X), self._training_tensor(y), epochs=epochs)
+            return self._check_final_loss(net, X, y)
+        finally:
+            # float64 inference: outputs independent of batch composition
+            net.module_.double().eval()
+
+    def _check_final_loss(self, net, X, y):
+        """The loss after the last step (the guard has seen every loss before it); returns
+        the per-row losses of the rows checked."""
+        rows = slice(0, min(len(X), FINAL_CHECK_ROWS))
+        X_check = self._training_tensor(X[rows])
+        y_check = None if y is None else self._training_tensor(y[rows])
+        with torch.no_grad():
+            losses = net.objective(X_check, y_check, per_example=True)
+        if not torch.isfinite(losses).all():
+            raise NonFiniteLossError(
+                f"training diverged: the loss after the last step is "
+                f"{losses.mean().item()}; {self._divergence_remedy}"
+            )
+        return losses.detach().cpu().double().numpy()
+
+    def _warn_if_worse(self, final_losses, n_rows):
+        """Warn when the last epoch's mean loss exceeds the first's by more than three
+        standard errors of their difference (estimated from the per-row losses at the end):
+        noise alone rarely does that, a diverging run does."""
+        losses = self.history_[:, "train_loss"]
+        margin = 3 * np.sqrt(2) * float(np.std(final_losses)) / np.sqrt(n_rows)
+        if len(losses) >= 2 and losses[-1] > losses[0] + margin:
+            warnings.warn(
+                f"{type(self).__name__}'s training loss ended higher than it started "
+                f"({losses[0]:.4g} in epoch 1, {losses[-1]:.4g} in epoch {len(losses)}); "
+                f"{self._divergence_remedy}",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
+
+    def _reset_fitted_state(self):
+        for name in list(vars(self)):
+            if name.endswith("_") and not name.startswith("__"):
+                delattr(self, name)
+
+    # -- inference -------------------------------------------------------------------------
+    def _float32_module(self):
+        """A float32 copy of the trained module, for random chains where float64's batch
+        invariance buys nothing (about half the cost on CPU)."""
+        return copy.deepcopy(self.net_.module_).float().eval()
+
+    def _inference_tensor(self, X, dtype=torch.float64):
+        # contiguous: torch refuses arrays with negative strides (e.g. X[::-1])
+        return torch.tensor(np.ascontiguousarray(X), dtype=dtype, device=self.device_)
+
+    def _chunk_rows(self, row_cost):
+        """Rows per inference chunk so that one chunk holds about ``INFERENCE_BUDGET`` floats;
+        ``row_cost`` is the number of floats one row needs."""
+        return int(max(1, min(MAX_CHUNK_ROWS, INFERENCE_BUDGET // max(1, row_cost))))
+
+    def _activation_cost(self):
+        """Floats one row's forward and backward pass keep alive."""
+        return self.n_features_in_ + ACTIVATION_FACTOR * int(sum(self.hidden_layer_sizes))
+
+    def _apply_batched(self, fn, X, *, row_cost=None, what="output"):
+        """Apply ``fn`` (tensor -> tensor) to X in chunks of rows, whose size depends on
+        ``row_cost`` (floats per row; default: one forward pass), so peak memory does not
+        grow with the number of rows. Returns a float64 ndarray, checked to be finite."""
+        rows = self._chunk_rows(row_cost or self._activation_cost())
+        values, finite = np.zeros((0,)), True
+        with torch.no_grad():
+            for start in range(0, len(X), rows):
+                batch = self._inference_tensor(X[start : start + rows])
+                chunk = fn(batch).detach().cpu().numpy()
+                if start == 0:  # written in place: no list of chunks to concatenate
+                    values = np.empty((len(X), *chunk.shape[1:]), dtype=chunk.dtype)
+                values[start : start + len(chunk)] = chunk
+                finite = finite and bool(np.isfinite(chunk).all())
+        return values if finite else check_finite_output(values, what, X)

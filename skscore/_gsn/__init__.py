@@ -1,0 +1,1 @@
+"""Generative stochastic networks: GSNSampler, its module and walkback objective."""

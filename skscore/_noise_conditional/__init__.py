@@ -1,0 +1,1 @@
+"""The noise-conditional score model: estimator, network, objective, likelihood, samplers."""
