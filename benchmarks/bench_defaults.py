@@ -43,7 +43,8 @@ import torch
 from sklearn.neural_network import BernoulliRBM, MLPRegressor
 
 from skscore import RCAE, ConservativeFieldRegressor, DenoisingAEScoreEstimator, GSNSampler
-from skscore._autoencoders.base import _neighbour_distance, _neighbour_scale
+from skscore._autoencoders.base import _neighbour_scale
+from skscore._core.numerics import neighbour_distance
 from skscore.datasets import load_binary_digits, manifold_density, spiral_density
 from skscore.metrics import fisher_divergence, parzen_log_likelihood
 
@@ -303,7 +304,7 @@ SWEEP_DENSITIES = {
 def candidate_scales(X):
     """Data scales a sigma rule could start from (data units)."""
     d = X.shape[1]
-    l1 = _neighbour_distance(X, n_neighbors=1) / np.sqrt(2 * d)
+    l1 = neighbour_distance(X, 1) / np.sqrt(2 * d)
     l10 = _neighbour_scale(X)
     return {
         "l1 (1st neighbour / sqrt(2d))": l1,

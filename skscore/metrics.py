@@ -19,6 +19,7 @@ from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, validate_params
 
 from skscore._core.fields import as_field
+from skscore._core.numerics import neighbour_distance
 from skscore._core.validation import check_bounds
 
 _POSITIVE = Interval(numbers.Real, 0, None, closed="neither")
@@ -122,24 +123,9 @@ def _median_distance(X):
 
 
 def _nearest_neighbour_scale(samples):
-    """Median distance from (a subsample of) ``samples`` to their nearest other sample.
-
-    Exact duplicates are skipped (distance 0), so binary data gets a usable scale.
-    """
-    idx = np.arange(samples.shape[0])
-    if samples.shape[0] > _MAX_SCALE_POINTS:
-        idx = np.sort(
-            np.random.RandomState(0).choice(samples.shape[0], _MAX_SCALE_POINTS, replace=False)
-        )
-    S = samples[idx]
-    best = np.full(S.shape[0], np.inf)
-    c_sq = np.einsum("ij,ij->i", samples, samples)
-    for j0 in range(0, samples.shape[0], _CHUNK_CENTRES):
-        D = _sq_dists(S, samples[j0 : j0 + _CHUNK_CENTRES], c_sq[j0 : j0 + _CHUNK_CENTRES])
-        D[D <= 0] = np.inf  # self and exact duplicates
-        np.minimum(best, D.min(axis=1), out=best)
-    best = np.sqrt(best[np.isfinite(best)])
-    return float(np.median(best)) if best.size else 1.0
+    """Median distance from (a subsample of) ``samples`` to their nearest distinct sample
+    (1.0 if all samples are equal), the scale of the Parzen bandwidth grid."""
+    return neighbour_distance(samples, 1, to_all_rows=True) or 1.0
 
 
 # ---------------------------------------------------------------------------

@@ -20,6 +20,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+import torch
 from numpy.polynomial.legendre import leggauss
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
@@ -130,8 +131,9 @@ def _integrate(S_path, delta, w):
 
     Parameters
     ----------
-    S_path : ndarray of shape (k * n, d)
-        Score at the points built by :func:`_path_points`.
+    S_path : ndarray or tensor of shape (k * n, d)
+        Score at the points built by :func:`_path_points` (numpy arrays or torch tensors:
+        the MH ratio of the noise-conditional sampler uses the same rule on tensors).
     delta : ndarray of shape (n, d)
         ``X_to - X_from``, the (constant) velocity of each segment.
     w : ndarray of shape (k,)
@@ -144,7 +146,8 @@ def _integrate(S_path, delta, w):
     """
     n, d = delta.shape
     S_path = S_path.reshape(len(w), n, d)
-    return np.einsum("j,jnd,nd->n", w, S_path, delta)
+    xp = torch if isinstance(delta, torch.Tensor) else np
+    return xp.einsum("j,jnd,nd->n", w, S_path, delta)
 
 
 def _adaptation_error(mean_prob, target):

@@ -10,6 +10,7 @@ import torch
 from numpy.testing import assert_allclose
 from scipy.stats import multivariate_normal, spearmanr
 
+import skscore._core.autodiff
 import skscore._noise_conditional.estimator as nc_estimator
 import skscore._noise_conditional.likelihood as nc
 from skscore import NoiseConditionalScoreEstimator
@@ -360,11 +361,11 @@ def test_constant_and_duplicated_data_fit():
 
 
 def test_hutchinson_divergence_above_the_exact_limit(gaussian_model, monkeypatch):
-    # above EXACT_DIVERGENCE_MAX_FEATURES the likelihood ODE uses a fixed-seed Hutchinson
+    # above EXACT_TRACE_MAX_FEATURES the likelihood ODE uses a fixed-seed Hutchinson
     # estimate: unbiased, deterministic, close to the exact value on the Gaussian limit
     est, X = gaussian_model
     exact = _limit(est, est.sigma_min_).logpdf(X[:50])
-    monkeypatch.setattr(nc, "EXACT_DIVERGENCE_MAX_FEATURES", 1)
+    monkeypatch.setattr(skscore._core.autodiff, "EXACT_TRACE_MAX_FEATURES", 1)
     estimate = est.score_samples(X[:50])
     assert not np.allclose(estimate, exact, atol=1e-3)  # the estimate, not the exact trace
     assert np.array_equal(estimate, est.score_samples(X[:50]))

@@ -23,21 +23,20 @@ from sklearn.utils.validation import check_is_fitted
 
 from skscore import sampling
 from skscore._autoencoders.nn import ReconstructionField
-from skscore._core.autodiff import jacobian_of_rows, jacobian_trace_and_frobenius
+from skscore._core.autodiff import (
+    hutchinson_generator,
+    jacobian,
+    jacobian_trace_and_frobenius,
+    trace_projections,
+)
 from skscore._core.base import BaseNeuralEstimator
 from skscore._core.nn import ANTIDERIVATIVES
+from skscore._core.numerics import MAX_STORED_CHAIN_STARTS, neighbour_distance
 from skscore._core.validation import check_arguments
+from skscore.sampling import MAX_PATH_POINTS
 
 #: Gauss–Legendre nodes used by ``score_samples`` for the path integral from the training mean.
 SCORE_SAMPLES_PATH_POINTS = 32
-#: Largest number of quadrature nodes a path integral may use.
-MAX_PATH_POINTS = 1000
-#: Above this dimension ``score`` estimates the Jacobian trace with Hutchinson projections.
-EXACT_TRACE_MAX_FEATURES = 64
-HUTCHINSON_PROJECTIONS = 16
-HUTCHINSON_SEED = 0
-#: Number of training rows kept to start sampling chains from.
-MAX_STORED_CHAIN_STARTS = 1000
 #: ``sigma="auto"``: the neighbour scale is the median distance from a row to its
 #: AUTO_SIGMA_NEIGHBOURS-th nearest distinct row, among AUTO_SIGMA_ROWS rows (fixed seed),
 #: divided by sqrt(2 d); each estimator turns it into sigma with its own factor and exponent.
@@ -75,29 +74,9 @@ def _neighbour_scale(X):
     return _neighbour_distance(X) / np.sqrt(2.0 * X.shape[1])
 
 
-def _neighbour_distance(X, n_neighbors=AUTO_SIGMA_NEIGHBOURS, max_rows=AUTO_SIGMA_ROWS):
-    """Median distance from a row to its ``n_neighbors``-th nearest other row, duplicates
-    removed (binary or rounded data).
-
-    Computed on at most ``max_rows`` distinct rows chosen with a fixed seed (from at most
-    ``10 * max_rows`` rows), so the value depends on the data only, not on ``random_state``.
-    With fewer distinct rows than ``n_neighbors + 1`` each row uses its farthest one; all rows
-    identical gives 0.0.
-    """
-    X = np.asarray(X, dtype=np.float64)
-    if len(X) > 10 * max_rows:  # bounds the cost of finding the distinct rows
-        X = X[np.random.RandomState(0).choice(len(X), 10 * max_rows, replace=False)]
-    X = np.unique(X, axis=0)
-    if len(X) < 2:
-        return 0.0
-    if len(X) > max_rows:
-        X = X[np.sort(np.random.RandomState(0).choice(len(X), max_rows, replace=False))]
-    X = X - X.mean(axis=0)  # fewer cancellations in |a|^2 + |b|^2 - 2 a.b
-    sq = np.einsum("ij,ij->i", X, X)
-    D = np.maximum(sq[:, None] + sq[None, :] - 2.0 * X @ X.T, 0.0)
-    np.fill_diagonal(D, np.inf)
-    k = min(n_neighbors, len(X) - 1)
-    return float(np.median(np.sqrt(np.partition(D, k - 1, axis=1)[:, k - 1])))
+def _neighbour_distance(X):
+    """The ``sigma="auto"`` neighbour distance (:func:`neighbour_distance` among the rows)."""
+    return neighbour_distance(X, AUTO_SIGMA_NEIGHBOURS, max_rows=AUTO_SIGMA_ROWS)
 
 
 class BaseScoreAutoEncoder(
@@ -259,10 +238,6 @@ class BaseScoreAutoEncoder(
     def _score_tensor(self, x):
         return self.net_.module_(x) / self.sigma_
 
-    def _score_row(self, x):
-        """The score at one row, composable with ``torch.func`` (Jacobians)."""
-        return self.net_.module_.field_row(x) / self.sigma_
-
     def _as_output(self, values, X):
         return values.astype(X.dtype, copy=False)
 
@@ -392,7 +367,7 @@ class BaseScoreAutoEncoder(
         """
         X = self._check_X(X)
         H = self._apply_batched(
-            lambda x: jacobian_of_rows(self._score_row, x),
+            lambda x: jacobian(self._score_tensor, x),
             X,
             row_cost=self._jacobian_cost(),
             what="the Hessian",
@@ -608,26 +583,20 @@ class BaseScoreAutoEncoder(
         True
         """
         X = self._check_X(X)
-        if X.shape[1] <= EXACT_TRACE_MAX_FEATURES:
-            per_row = self._apply_batched(
-                self._hyvarinen_exact, X, row_cost=self._jacobian_cost(), what="the score"
-            )
-        else:
-            cost = HUTCHINSON_PROJECTIONS * self._activation_cost()
-            per_row = self._apply_batched(
-                self._hyvarinen_hutchinson, X, row_cost=cost, what="the score"
-            )
+        n_projections = trace_projections(X.shape[1])
+        n_products = X.shape[1] if n_projections is None else n_projections
+        per_row = self._apply_batched(
+            lambda x: self._hyvarinen(x, n_projections),
+            X,
+            row_cost=n_products * (self._activation_cost() + X.shape[1]),
+            what="the score",
+        )
         return -float(np.mean(per_row))
 
-    def _hyvarinen_exact(self, x):
-        s = self._score_tensor(x)
-        trace = torch.diagonal(jacobian_of_rows(self._score_row, x), dim1=-2, dim2=-1).sum(-1)
-        return trace + 0.5 * (s**2).sum(-1)
-
-    def _hyvarinen_hutchinson(self, x):
-        generator = torch.Generator(device=x.device).manual_seed(HUTCHINSON_SEED)
+    def _hyvarinen(self, x, n_projections):
+        """Hyvärinen's score-matching loss per row, ``tr(ds/dx) + |s|^2 / 2`` (eq. 3.5)."""
         s, trace, _ = jacobian_trace_and_frobenius(
-            self._score_tensor, x, HUTCHINSON_PROJECTIONS, generator=generator
+            self._score_tensor, x, n_projections, generator=hutchinson_generator(x.device)
         )
         return (trace + 0.5 * (s**2).sum(-1)).detach()
 

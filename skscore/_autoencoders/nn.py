@@ -1,7 +1,5 @@
 """The auto-encoders' torch module: the reconstruction field (residual or energy)."""
 
-import torch
-
 from skscore._core.autodiff import input_gradient
 from skscore._core.nn import (
     ScalarNetwork,
@@ -94,12 +92,6 @@ class ReconstructionField(StandardizedInput):
     def forward(self, x):
         if self.parametrization == "energy" and not self.tied_weights:
             return -self.sigma * input_gradient(self.energy, x)
-        return self._displacement(x)
-
-    def field_row(self, x):
-        """``u`` at one row, composable with ``torch.func`` transforms."""
-        if self.parametrization == "energy" and not self.tied_weights:
-            return -self.sigma * torch.func.grad(self.energy)(x)
         return self._displacement(x)
 
     def _displacement(self, x):

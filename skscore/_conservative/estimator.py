@@ -20,7 +20,7 @@ from sklearn.utils.validation import validate_data
 from skscore import sampling
 from skscore._conservative.nn import PotentialField
 from skscore._conservative.objective import ConservativeFieldLoss
-from skscore._core.autodiff import jacobian_of_rows
+from skscore._core.autodiff import jacobian
 from skscore._core.base import BaseNeuralEstimator
 from skscore._core.docstrings import fill_doc, shared_parameter_docs
 from skscore._core.nn import ANTIDERIVATIVES
@@ -513,7 +513,7 @@ class ConservativeFieldRegressor(RegressorMixin, BaseNeuralEstimator):
         X = self._check_X(X)
         d = self.n_features_in_
         return self._apply_batched(
-            lambda x: jacobian_of_rows(self.net_.module_.field_row, x),
+            lambda x: jacobian(self.net_.module_, x),
             X,
             row_cost=d * (self._activation_cost() + d),
             what="the Jacobian",

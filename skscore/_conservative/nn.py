@@ -92,12 +92,6 @@ class PotentialField(StandardizedInput):
             raise ValueError("an untied auto-encoder has no potential")
         return self.offset + self.amplitude * psi
 
-    def field_row(self, x):
-        """``G(x)`` for one row x of shape (d,), composable with ``torch.func``."""
-        if self.parametrization == "gradient":
-            return torch.func.grad(self.potential)(x)
-        return self._closed_form_field(x)
-
     def _closed_form_field(self, x):
         z = self.standardize(x)
         out = self.tied(z) if self.parametrization == "tied_ae" else self.body(z)

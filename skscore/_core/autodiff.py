@@ -17,9 +17,40 @@ def input_gradient(scalar_fn, x, create_graph=None):
     return grad
 
 
-def jacobian_of_rows(row_fn, X):
-    """Jacobians ``d row_fn(x) / dx`` of a map defined on one row, shape (n, d_out, d_in)."""
-    return torch.func.vmap(torch.func.jacrev(row_fn))(X)
+#: The trace policy (Hyvärinen scores, likelihood divergences): exact (d products) up to this
+#: dimension, above it a Hutchinson estimate from this many Rademacher projections drawn from a
+#: generator seeded with HUTCHINSON_SEED, so repeated calls give the same value.
+EXACT_TRACE_MAX_FEATURES = 64
+HUTCHINSON_PROJECTIONS = 16
+HUTCHINSON_SEED = 0
+
+
+def trace_projections(n_features):
+    """``n_projections`` for :func:`jacobian_trace_and_frobenius` under the trace policy."""
+    return None if n_features <= EXACT_TRACE_MAX_FEATURES else HUTCHINSON_PROJECTIONS
+
+
+def hutchinson_generator(device):
+    """The fixed-seed generator Hutchinson projections are drawn from."""
+    return torch.Generator(device=device).manual_seed(HUTCHINSON_SEED)
+
+
+def jacobian(fn, X, create_graph=False):
+    """Jacobians ``d fn(x) / dx`` of a row-wise batch map, shape (n, d_out, d_in).
+
+    From the ``d_out`` vector-Jacobian products with the basis vectors, batched in one
+    backward pass; ``fn`` may itself differentiate (a score that is minus an energy's gradient
+    builds its graph with ``create_graph=True``).
+    """
+    with torch.enable_grad():
+        X = X.detach().requires_grad_(True)
+        out = fn(X)
+        basis = torch.eye(out.shape[1], dtype=out.dtype, device=out.device)
+        basis = basis.unsqueeze(1).expand(out.shape[1], *out.shape)
+        (rows,) = torch.autograd.grad(
+            out, X, basis, is_grads_batched=True, create_graph=create_graph
+        )
+    return rows.movedim(0, 1)
 
 
 def _probe_vectors(X, n_projections, generator):

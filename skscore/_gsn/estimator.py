@@ -22,14 +22,12 @@ from torch.nn import functional as F
 
 from skscore._core.base import BaseNeuralEstimator
 from skscore._core.docstrings import fill_doc, shared_parameter_docs
-from skscore._core.numerics import LOG_2PI
+from skscore._core.numerics import LOG_2PI, MAX_STORED_CHAIN_STARTS
 from skscore._core.progress import Progress
 from skscore._core.validation import check_arguments, check_finite_output, check_float32_range
 from skscore._gsn.nn import GSNModule
 from skscore._gsn.objective import GSNLoss, max_walkback_steps
 
-#: Number of training rows kept to start chains from.
-MAX_STORED_CHAIN_STARTS = 1000
 #: Chains behind ``score_samples``: fixed seed, parallel chains, burn-in and thinning.
 ESTIMATOR_SEED = 0
 ESTIMATOR_CHAINS = 100

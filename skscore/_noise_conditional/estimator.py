@@ -11,15 +11,16 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from skscore import sampling
+from skscore._core.autodiff import jacobian
 from skscore._core.base import BaseNeuralEstimator
 from skscore._core.docstrings import shared_parameter_docs
+from skscore._core.numerics import neighbour_distance
 from skscore._core.progress import Progress
 from skscore._core.validation import check_arguments
 from skscore._noise_conditional.likelihood import flow_log_likelihood
 from skscore._noise_conditional.nn import NoiseConditionalField
 from skscore._noise_conditional.objective import NoiseConditionalDenoisingLoss
 from skscore._noise_conditional.sampler import annealed_mala, flow_samples
-from skscore.metrics import _nearest_neighbour_scale
 
 #: Chains run together in ``sample`` (more run in consecutive chunks).
 SAMPLE_CHUNK_ROWS = 4096
@@ -267,7 +268,7 @@ class NoiseConditionalScoreEstimator(DensityMixin, BaseNeuralEstimator):
             thinnest = float(principal.min()) if principal.size else rms_std
             sigma_min = min(
                 SIGMA_MIN_SCALE_FRACTION * thinnest,
-                SIGMA_MIN_NEIGHBOUR_FACTOR * _nearest_neighbour_scale(X),
+                SIGMA_MIN_NEIGHBOUR_FACTOR * (neighbour_distance(X, 1, to_all_rows=True) or 1.0),
             )
         else:
             sigma_min = float(self.sigma_min)
@@ -493,20 +494,11 @@ class NoiseConditionalScoreEstimator(DensityMixin, BaseNeuralEstimator):
         X = self._check_X(X)
         sigma = self._resolve_sigma("hessian_log_density", sigma)
         module = self.net_.module_
-        d = X.shape[1]
-
-        def hessian(x):
-            with torch.enable_grad():
-                x = x.detach().requires_grad_(True)
-                s = module.score(x, sigma, create_graph=True)
-                rows = [
-                    torch.autograd.grad(s[:, j].sum(), x, retain_graph=j < d - 1)[0]
-                    for j in range(d)
-                ]
-            return torch.stack(rows, dim=1)
-
         H = self._apply_batched(
-            hessian, X, row_cost=self._derivative_cost(d + 1), what="the Hessian"
+            lambda x: jacobian(lambda z: module.score(z, sigma, create_graph=True), x),
+            X,
+            row_cost=self._derivative_cost(X.shape[1] + 1),
+            what="the Hessian",
         )
         return self._as_output(H, X)
 

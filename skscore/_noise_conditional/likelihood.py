@@ -5,15 +5,14 @@ import math
 import torch
 from numpy.polynomial.legendre import leggauss
 
-from skscore._core.autodiff import jacobian_trace_and_frobenius
+from skscore._core.autodiff import (
+    hutchinson_generator,
+    jacobian_trace_and_frobenius,
+    trace_projections,
+)
 
 #: RK4 steps (in log sigma) of the probability-flow ODE behind ``score_samples``.
 LIKELIHOOD_ODE_STEPS = 16
-#: Up to this dimension the divergence of the score is exact (d backward passes), above it a
-#: fixed-seed Hutchinson estimate.
-EXACT_DIVERGENCE_MAX_FEATURES = 64
-HUTCHINSON_PROJECTIONS = 8
-HUTCHINSON_SEED = 0
 
 
 # =========================================================================================
@@ -31,10 +30,6 @@ def _score_and_divergence(module, x, sigma, n_projections=None, generator=None):
         generator=generator,
     )
     return score.detach(), divergence.detach()
-
-
-def _divergence_projections(n_features):
-    return None if n_features <= EXACT_DIVERGENCE_MAX_FEATURES else HUTCHINSON_PROJECTIONS
 
 
 def _rk4_step(rhs, x, u, h):
@@ -63,8 +58,8 @@ def flow_log_likelihood(module, x, sigma_min, sigma_max, n_steps=LIKELIHOOD_ODE_
     integrates to one by construction, whatever the score's errors, up to the solver's error.
     The divergence is exact up to 64 features, a fixed-seed Hutchinson estimate above.
     """
-    generator = torch.Generator(device=x.device).manual_seed(HUTCHINSON_SEED)
-    n_projections = _divergence_projections(x.shape[1])
+    generator = hutchinson_generator(x.device)
+    n_projections = trace_projections(x.shape[1])
     u0, u1 = math.log(sigma_min), math.log(sigma_max)
     h = (u1 - u0) / n_steps
 
@@ -95,8 +90,8 @@ def heat_log_likelihood(module, x, sigma_min, sigma_max, n_levels=64):
     equation, so the result is not a normalised density (kept for comparison; see
     :meth:`NoiseConditionalScoreEstimator.score_samples`).
     """
-    generator = torch.Generator(device=x.device).manual_seed(HUTCHINSON_SEED)
-    n_projections = _divergence_projections(x.shape[1])
+    generator = hutchinson_generator(x.device)
+    n_projections = trace_projections(x.shape[1])
     u0, u1 = math.log(sigma_min), math.log(sigma_max)
     nodes, weights = leggauss(n_levels)
     integral = torch.zeros(x.shape[0], dtype=x.dtype, device=x.device)

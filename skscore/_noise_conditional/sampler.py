@@ -5,8 +5,8 @@ import math
 import numpy as np
 import torch
 
-from skscore import sampling
 from skscore._noise_conditional.likelihood import _rk4_step
+from skscore.sampling import _integrate, _path_points, _quadrature
 
 #: Annealed MALA: acceptance rate targeted by the step adaptation, and its gain.
 TARGET_ACCEPTANCE = 0.6
@@ -19,14 +19,9 @@ def _mh_log_ratio(module, x, x_new, energy, energy_new, sigma, n_path_points):
     3.13, Gauss–Legendre nodes)."""
     if energy is not None:
         return energy - energy_new
-    t, w = sampling._quadrature(n_path_points)
+    t, w = (torch.as_tensor(a, dtype=x.dtype, device=x.device) for a in _quadrature(n_path_points))
     delta = x_new - x
-    n, d = x.shape
-    t = torch.as_tensor(t, dtype=x.dtype, device=x.device)
-    w = torch.as_tensor(w, dtype=x.dtype, device=x.device)
-    points = (x[None] + t[:, None, None] * delta[None]).reshape(-1, d)
-    s = module.score(points, sigma).reshape(len(t), n, d)
-    return torch.einsum("k,knd,nd->n", w, s, delta)
+    return _integrate(module.score(_path_points(x, delta, t), sigma), delta, w)
 
 
 def annealed_mala(

@@ -18,10 +18,8 @@ from scipy.stats import ortho_group
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval
 
+from skscore._core.numerics import LOG_2PI
 from skscore._core.validation import check_arguments
-
-_LOG_2PI = math.log(2.0 * math.pi)
-
 
 _POSITIVE = Interval(numbers.Real, 0, None, closed="neither")
 _REAL = Interval(numbers.Real, None, None, closed="neither")
@@ -223,7 +221,7 @@ class BananaDensity(_ExactDensity):
     def _log_prob(self, X):
         a, s = self.spread, self.width
         r = self._residual(X)
-        return -0.5 * (X[:, 0] / a) ** 2 - 0.5 * (r / s) ** 2 - math.log(a) - math.log(s) - _LOG_2PI
+        return -0.5 * (X[:, 0] / a) ** 2 - 0.5 * (r / s) ** 2 - math.log(a) - math.log(s) - LOG_2PI
 
     def _grad(self, X):
         a, s, b = self.spread, self.width, self.curvature
@@ -304,7 +302,7 @@ class RingDensity(_ExactDensity):
         # log of the radial integral int_0^inf r exp(-(r - R)^2 / 2w^2) dr, kept finite
         # for any R / w: w^2 exp(-R^2/2w^2) + R w sqrt(2 pi) Phi(R / w)
         first = 2.0 * math.log(w) - 0.5 * (R / w) ** 2
-        second = math.log(R * w) + 0.5 * _LOG_2PI + float(log_ndtr(R / w))
+        second = math.log(R * w) + 0.5 * LOG_2PI + float(log_ndtr(R / w))
         self._log_radial = float(np.logaddexp(first, second))
         self._log_norm = math.log(2.0 * math.pi) + self._log_radial
 
@@ -387,8 +385,8 @@ class NealFunnelDensity(_ExactDensity):
     def _log_prob(self, X):
         v, x = X[:, 0], X[:, 1:]
         k = x.shape[1]
-        log_v = -0.5 * (v / self.scale) ** 2 - math.log(self.scale) - 0.5 * _LOG_2PI
-        log_x = -0.5 * np.exp(-v) * np.einsum("nd,nd->n", x, x) - 0.5 * k * (v + _LOG_2PI)
+        log_v = -0.5 * (v / self.scale) ** 2 - math.log(self.scale) - 0.5 * LOG_2PI
+        log_x = -0.5 * np.exp(-v) * np.einsum("nd,nd->n", x, x) - 0.5 * k * (v + LOG_2PI)
         return log_v + log_x
 
     def _grad(self, X):

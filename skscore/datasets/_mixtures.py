@@ -11,9 +11,8 @@ from sklearn.datasets import load_digits
 from sklearn.utils import Bunch, check_array, check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
 
+from skscore._core.numerics import LOG_2PI
 from skscore._core.validation import check_arguments
-
-_LOG_2PI = math.log(2.0 * math.pi)
 
 # Fixed seed of the make_manifold curve: the curve is part of the data set's
 # definition, so it never depends on ``random_state``.
@@ -514,7 +513,7 @@ class GaussianMixtureDensity:
     def _evaluate_isotropic(self, X, with_score):
         """log p and score when every covariance is ``v_k I`` (one matrix product)."""
         mu, var, d = self._means, self._iso_var, self.n_features
-        const = self._log_weights - 0.5 * d * (_LOG_2PI + np.log(var))
+        const = self._log_weights - 0.5 * d * (LOG_2PI + np.log(var))
         mu_sq = np.einsum("kd,kd->k", mu, mu)
         mu_over_var = mu / var[:, None]
         n = X.shape[0]
@@ -551,7 +550,7 @@ class GaussianMixtureDensity:
                 lp = (
                     self._log_weights[j]
                     - 0.5 * np.einsum("dn,dn->n", z, z)
-                    - 0.5 * (self._log_det[j] + d * _LOG_2PI)
+                    - 0.5 * (self._log_det[j] + d * LOG_2PI)
                 )
                 new_top = np.maximum(top, lp)
                 rescale = np.exp(top - new_top)
