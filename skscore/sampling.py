@@ -171,6 +171,13 @@ def _default_step(X):
     return step if np.isfinite(step) and step > 0 else 0.1
 
 
+def _langevin_log_q_ratio(noise, delta, S_prop, h):
+    """``log q(x | x*) - log q(x* | x)`` for the Langevin proposals ``N(y + h^2/2 s(y), h^2 I)``
+    with ``x* = x + delta``, ``delta = h^2/2 s(x) + h noise`` (numpy arrays or torch tensors)."""
+    backward = (-delta - 0.5 * h * h * S_prop) / h
+    return 0.5 * ((noise**2).sum(-1) - (backward**2).sum(-1))
+
+
 def _mh_kernel(score_fn, t, w):
     """Random-walk Metropolis-Hastings: ``x* = x + h * noise`` (thesis section 3.4.2).
 
@@ -212,12 +219,7 @@ def _langevin_kernel(score_fn, t, w):
         S_all = _evaluate_score(score_fn, points)
         S_prop = S_all[-n:]
         log_ratio = _integrate(S_all[:-n], delta, w)
-        # log q(x | x*) - log q(x* | x) for the Gaussian proposals N(y + h^2/2 s(y), h^2 I).
-        backward = (-delta - half_h2 * S_prop) / h
-        log_q_ratio = 0.5 * (
-            np.einsum("nd,nd->n", noise, noise) - np.einsum("nd,nd->n", backward, backward)
-        )
-        return X_prop, S_prop, log_ratio + log_q_ratio
+        return X_prop, S_prop, log_ratio + _langevin_log_q_ratio(noise, delta, S_prop, h)
 
     return init, propose
 

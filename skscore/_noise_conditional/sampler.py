@@ -6,7 +6,13 @@ import numpy as np
 import torch
 
 from skscore._noise_conditional.likelihood import _rk4_step
-from skscore.sampling import _integrate, _path_points, _quadrature
+from skscore.sampling import (
+    _adaptation_error,
+    _integrate,
+    _langevin_log_q_ratio,
+    _path_points,
+    _quadrature,
+)
 
 #: Annealed MALA: acceptance rate targeted by the step adaptation, and its gain.
 TARGET_ACCEPTANCE = 0.6
@@ -75,8 +81,7 @@ def annealed_mala(
             x_new = x + delta
             energy_new, s_new = evaluate(x_new, sigma)
             log_ratio = _mh_log_ratio(module, x, x_new, energy, energy_new, sigma, n_path_points)
-            backward = (-delta - 0.5 * h * h * s_new) / h
-            log_alpha = log_ratio + 0.5 * ((noise**2).sum(1) - (backward**2).sum(1))
+            log_alpha = log_ratio + _langevin_log_q_ratio(noise, delta, s_new, h)
             log_alpha = torch.nan_to_num(log_alpha, nan=-math.inf)
             uniform = torch.rand(x.shape[0], generator=generator, device=x.device)
             accept = torch.log(uniform).to(x.dtype) < log_alpha
@@ -86,8 +91,7 @@ def annealed_mala(
                 energy = torch.where(accept, energy_new, energy)
             mean_prob = float(torch.exp(torch.clamp(log_alpha, max=0.0)).mean())
             acceptance.append(mean_prob)
-            error = (mean_prob - target_acceptance) / (target_acceptance * (1 - target_acceptance))
-            log_c += ADAPTATION_GAIN * float(np.clip(error, -2.0, 2.0))
+            log_c += ADAPTATION_GAIN * _adaptation_error(mean_prob, target_acceptance)
         previous = sigma
         if progress is not None:
             progress.update(1)
