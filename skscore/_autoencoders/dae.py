@@ -35,10 +35,18 @@ class DenoisingAEScoreEstimator(BaseScoreAutoEncoder):
     parametrization : {"residual", "autoencoder", "energy"}, default="residual"
         "residual": ``r(x) = x + sigma * f(x)`` with ``f`` an MLP whose linear output starts at
         zero; ``f`` learns minus the noise, an O(1) target at every sigma (same minimiser as the
-        paper's loss, thesis 3.3.7). "autoencoder": ``r`` is the MLP itself (section 3.3.4).
-        "energy": a scalar network ``E(x)`` with score ``-∇E`` (double backward in training):
-        the field is exactly conservative, ``score_samples`` is ``-E`` and
-        ``energy_difference`` is exact (Im, Belghazi & Memisevic).
+        paper's loss, thesis 3.3.7); ``score_samples`` and ``energy_difference`` are path
+        integrals of the learned field. "autoencoder": ``r`` is the MLP itself (section
+        3.3.4). "energy": a scalar network ``E(x)`` with score ``-∇E`` (double backward in
+        training): the field is exactly conservative, ``score_samples`` is ``-E`` in closed
+        form and ``energy_difference`` is path-independent (Im, Belghazi & Memisevic). Use
+        "energy" when ``score_samples`` (ranking points by log-density) matters, above all on
+        data with holes or gaps: on a ring and the thesis spiral at ``sigma="auto"`` it ranks
+        far better (Spearman 0.95-0.99 against 0.77-0.92) with a lower score error. "residual"
+        stays the default: a step costs 1.5-2.5 times less, its straight-path integrals track
+        log-density differences between the data and empty regions as well or better
+        (correlation 0.95-0.98 against 0.87-0.97), and it works with the per-example gradient
+        tools (:mod:`skscore.importance`, :mod:`skscore.curvature`).
     tied_weights : bool, default=False
         One hidden layer ``W^T h(W x + b) + c``: a gradient field, so the score is conservative
         and ``score_samples`` has a closed form (activations "tanh", "sigmoid", "relu").

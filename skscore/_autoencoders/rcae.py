@@ -33,9 +33,13 @@ class RCAE(BaseScoreAutoEncoder):
         there), in 2-D it rises below about a quarter of the local width; the user guide gives
         the measurements behind the rule.
     parametrization : {"residual", "autoencoder", "energy"}, default="residual"
-        "residual": ``r(x) = x + sigma * f(x)`` with ``f`` zero-initialised; "autoencoder":
-        ``r`` is the MLP itself; "energy": a scalar network ``E(x)`` with score ``-∇E``
-        (exactly conservative; ``score_samples`` and ``energy_difference`` in closed form).
+        "residual": ``r(x) = x + sigma * f(x)`` with ``f`` zero-initialised (``score_samples``
+        and ``energy_difference`` are path integrals of the field); "autoencoder": ``r`` is the
+        MLP itself; "energy": a scalar network ``E(x)`` with score ``-∇E`` (exactly
+        conservative; ``score_samples`` and ``energy_difference`` in closed form). As for
+        :class:`DenoisingAEScoreEstimator`: "energy" ranks points by log-density far better on
+        data with holes (Spearman 0.99 against 0.81-0.91 on a ring and the spiral) at about
+        twice the cost of a step; "residual" is the cheaper default.
     jacobian_penalty : {"hutchinson", "exact"}, default="hutchinson"
         "exact": the full Jacobian (about d times the cost of a DAE step); "hutchinson": an
         unbiased estimate from ``n_projections`` Rademacher vectors per example.
