@@ -38,6 +38,8 @@ from sklearn.utils import check_random_state
 from torch import nn
 from torch.func import functional_call, grad, grad_and_value, jvp
 
+from skscore._core.random import SEED_BOUND, draw_seed
+
 DTYPES = {"float64": torch.float64, "float32": torch.float32}
 _JIT_DEPRECATION = "`torch.jit.script` is deprecated"
 
@@ -264,7 +266,8 @@ class HessianOperator:
             X = X[index]
             y = None if y is None else y[index]
         self.n_samples = len(X)
-        self.seed = int(rng.randint(np.iinfo(np.int32).max // 2))
+        # half the bound: the per-batch seeds ``seed + b`` stay below it
+        self.seed = draw_seed(rng, high=SEED_BOUND // 2)
         self.batches = []
         for b, start in enumerate(range(0, self.n_samples, self.batch_size)):
             Xb = X[start : start + self.batch_size]

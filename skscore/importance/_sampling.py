@@ -29,9 +29,9 @@ import numbers
 import numpy as np
 import torch
 from sklearn.base import clone
-from sklearn.utils import check_random_state
 from skorch.callbacks import Callback
 
+from skscore._core.random import draw_seed
 from skscore.importance._data import materialize
 from skscore.importance._net import ImportanceIterator, WeightedCriterion, unpatch
 from skscore.importance._norms import (
@@ -295,7 +295,7 @@ class ImportanceSampling(Callback):
         if self.random_state is None:
             self._seed = int(np.random.SeedSequence().generate_state(1)[0] >> 1)
         else:
-            self._seed = int(check_random_state(self.random_state).randint(2**31 - 1))
+            self._seed = draw_seed(self.random_state)
         self._generator = torch.Generator().manual_seed(self._seed)
         self.step_ = 0
         self.weights_ = None

@@ -32,6 +32,7 @@ from torch import nn
 
 from skscore._core.base import resolve_device
 from skscore._core.nn import make_mlp, reinitialize_, seeded_generator
+from skscore._core.random import draw_seed
 from skscore._core.validation import check_float32_range
 
 __all__ = ["LinearProbeTransformer"]
@@ -533,7 +534,7 @@ default=None
             raise ValueError(f"probe must be a scikit-learn classifier, got {self.probe!r}")
         device = resolve_device(self.device)
         rng = check_random_state(self.random_state)
-        seed = rng.randint(np.iinfo(np.int32).max)
+        seed = draw_seed(rng)
         classes, codes = np.unique(y, return_inverse=True)
         split = None
         if self.model is None:  # trained on the probes' training rows only
@@ -562,7 +563,7 @@ default=None
         _check_feature_range(features, blocks)
 
         train, valid = split if split is not None else _split(y, self.validation_fraction, rng)
-        probe_seed = rng.randint(np.iinfo(np.int32).max)
+        probe_seed = draw_seed(rng)
         probes, report = {}, {}
         for name in names:
             F = features[:, blocks[name]]
@@ -910,7 +911,7 @@ def _split(y, validation_fraction, rng):
     """Train/validation indices, stratified by class whenever every class allows it."""
     classes, counts = np.unique(y, return_counts=True)
     n_valid = int(np.ceil(validation_fraction * len(y)))
-    seed = rng.randint(np.iinfo(np.int32).max)
+    seed = draw_seed(rng)
     stratify = counts.min() >= 2 and len(classes) <= n_valid <= len(y) - len(classes)
     splitter = StratifiedShuffleSplit if stratify else ShuffleSplit
     cv = splitter(n_splits=1, test_size=validation_fraction, random_state=seed)
