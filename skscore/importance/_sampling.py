@@ -32,14 +32,13 @@ from sklearn.base import clone
 from skorch.callbacks import Callback
 
 from skscore._core.random import draw_seed
+from skscore._core.user_module import eval_mode, parameter_dtype_device
 from skscore.importance._data import materialize
 from skscore.importance._net import ImportanceIterator, WeightedCriterion, unpatch
 from skscore.importance._norms import (
     METHODS,
-    EvalMode,
     PerExampleLoss,
     gradient_sums,
-    parameter_dtype_device,
     resolve_method,
     squared_norms,
 )
@@ -506,7 +505,7 @@ class ImportanceSampling(Callback):
         self._noise_generator = torch.Generator(device=device).manual_seed(self._seed + 1)
         criterion = self._criterion
         self._loss_fn = PerExampleLoss(criterion, self._noise_generator)
-        with EvalMode(self._module):
+        with eval_mode(self._module):
             self.norm_method_ = resolve_method(self._module, self._loss_fn, Xn, yn, self.method)
         n = len(X)
         self.weights_ = torch.full((n,), float("nan"), dtype=torch.float64)

@@ -33,6 +33,7 @@ from torch import nn
 from skscore._core.base import resolve_device
 from skscore._core.nn import make_mlp, reinitialize_, seeded_generator
 from skscore._core.random import draw_seed
+from skscore._core.user_module import as_tensor
 from skscore._core.validation import check_float32_range
 
 __all__ = ["LinearProbeTransformer"]
@@ -85,7 +86,7 @@ def resolve_module(model, n_features, generator=None):
             "net.module_ to keep them."
         )
     if callable(model):
-        seeded = generator is not None and _accepts_generator(model)
+        seeded = generator is not None and _factory_takes_generator(model)
         module = model(n_features, generator=generator) if seeded else model(n_features)
         if not isinstance(module, nn.Module):
             raise TypeError(
@@ -151,7 +152,10 @@ def train_default_model(X, codes, n_classes, generator, device):
     return module
 
 
-def _accepts_generator(factory):
+def _factory_takes_generator(factory):
+    """Whether a model factory names a ``generator`` parameter. Unlike a criterion's
+    (:func:`skscore._core.user_module.accepts_generator`), a ``**kwargs`` does not count: a
+    factory's keyword arguments usually go to the module's constructor."""
     try:
         parameters = inspect.signature(factory).parameters
     except (TypeError, ValueError):
@@ -607,7 +611,7 @@ default=None
         with _LayerRecorder(model, dict.fromkeys(wanted, _first_tensor), True) as rec:
             try:
                 with torch.no_grad():
-                    model(_as_tensor(X[: self.batch_size], model, device))
+                    model(_model_input(X[: self.batch_size], model, device))
             except (RuntimeError, ValueError, TypeError, IndexError) as exc:
                 raise ValueError(
                     f"model {_describe(model)} could not be applied to X with per-sample shape "
@@ -848,11 +852,10 @@ default=None
             self.model_.to(self.device_)
 
 
-def _as_tensor(X, model, device):
+def _model_input(X, model, device):
     """X as a tensor in the model's floating dtype (X's own if the model has none)."""
     param = next((p for p in model.parameters() if p.is_floating_point()), None)
-    dtype = param.dtype if param is not None else torch.from_numpy(X[:0]).dtype
-    return torch.tensor(np.asarray(X), dtype=dtype, device=device)
+    return as_tensor(X, device, None if param is None else param.dtype)
 
 
 def _extract(model, X, reducers, widths, batch_size, device):
@@ -881,7 +884,7 @@ def _extract(model, X, reducers, widths, batch_size, device):
         for start in range(0, len(X), batch_size):
             rows[0] = slice(start, start + batch_size)
             rec.outputs.clear()
-            model(_as_tensor(X[rows[0]], model, device))
+            model(_model_input(X[rows[0]], model, device))
             if len(rec.outputs) < len(writers):
                 missing = [name for name in writers if name not in rec.outputs]
                 raise ValueError(f"layers {missing} did not run on rows {start} and after")
