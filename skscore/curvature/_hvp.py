@@ -38,8 +38,11 @@ from torch.func import functional_call, grad, grad_and_value, jvp
 
 from skscore._core.random import SEED_BOUND, draw_seed
 from skscore._core.user_module import OBJECTIVE, UserCriterion, as_tensor, criterion_kind, eval_mode
+from skscore._core.validation import FRACTION, POSITIVE_INT, check_arguments
 
 DTYPES = {"float64": torch.float64, "float32": torch.float32}
+#: Constraints of the row batching (for ``check_arguments``).
+OPERATOR_CONSTRAINTS = {"batch_size": [POSITIVE_INT], "subsample": [POSITIVE_INT, FRACTION, None]}
 _JIT_DEPRECATION = "`torch.jit.script` is deprecated"
 
 
@@ -74,26 +77,13 @@ def resolve_dtype(dtype, module):
     raise ValueError(f"dtype must be 'float64', 'float32' or None, got {dtype!r}")
 
 
-def check_positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return int(value)
-
-
 def _subsample_rows(n, subsample, rng):
     """Sorted row indices of the fixed subset (appendix 11.D), or None for all rows."""
     if subsample is None:
         return None
-    if isinstance(subsample, bool) or not isinstance(subsample, numbers.Real):
-        raise ValueError(f"subsample must be None, an int or a float in (0, 1], got {subsample!r}")
     if isinstance(subsample, numbers.Integral):
-        size = int(subsample)
-        if size < 1:
-            raise ValueError(f"subsample must be >= 1 rows, got {subsample}")
-        size = min(size, n)
+        size = min(int(subsample), n)
     else:
-        if not 0.0 < subsample <= 1.0:
-            raise ValueError(f"a float subsample is a fraction in (0, 1], got {subsample}")
         size = max(1, int(round(subsample * n)))
     return np.sort(rng.choice(n, size=size, replace=False))
 
@@ -119,6 +109,8 @@ class HessianOperator:
         Seeds the subset and the per-batch loss seeds.
     dtype : {"float64", "float32"} or None, default="float64"
         Precision of the computation (None: the parameters' own).
+    caller : str, default="HessianOperator"
+        Name given in the errors about ``batch_size`` and ``subsample``.
     """
 
     def __init__(
@@ -132,13 +124,15 @@ class HessianOperator:
         subsample=None,
         random_state=0,
         dtype="float64",
+        caller="HessianOperator",
     ):
+        check_arguments(caller, OPERATOR_CONSTRAINTS, batch_size=batch_size, subsample=subsample)
         if not isinstance(module, nn.Module):
             raise TypeError(f"module must be a torch nn.Module, got {type(module).__name__}")
         named = [(name, p) for name, p in module.named_parameters() if p.requires_grad]
         if not named:
             raise ValueError("module has no parameters that require gradients")
-        self.batch_size = check_positive_int(batch_size, "batch_size")
+        self.batch_size = int(batch_size)
         self.dtype = resolve_dtype(dtype, module)
         self.device = named[0][1].device
         self.call = _CriterionCall(module, criterion)
@@ -322,8 +316,11 @@ def resolve(module, criterion):
     return torch_module, criterion
 
 
-def make_operator(module, criterion, X, y, batch_size, subsample, dtype, random_state):
-    """The :class:`HessianOperator` of a module (or fitted net / estimator) and criterion."""
+def make_operator(
+    module, criterion, X, y, batch_size, subsample, dtype, random_state, caller="HessianOperator"
+):
+    """The :class:`HessianOperator` of a module (or fitted net / estimator) and criterion;
+    ``caller`` is the public name given in the errors."""
     module, criterion = resolve(module, criterion)
     return HessianOperator(
         module,
@@ -334,4 +331,5 @@ def make_operator(module, criterion, X, y, batch_size, subsample, dtype, random_
         subsample=subsample,
         random_state=random_state,
         dtype=dtype,
+        caller=caller,
     )

@@ -25,9 +25,11 @@ rule of :mod:`skscore._core.user_module`:
 
 import numpy as np
 import torch
+from sklearn.utils._param_validation import StrOptions
 from torch import nn
 
 from skscore._core.user_module import UserCriterion, as_tensor, eval_mode, parameter_dtype_device
+from skscore._core.validation import POSITIVE_INT, check_arguments
 
 METHODS = ("auto", "linear", "vmap", "loop")
 #: Relative mismatch above which the one-pass formula is declared inapplicable (``auto``).
@@ -209,8 +211,6 @@ def resolve_method(module, loss_fn, X, y, method):
     ``sum_n x_n delta_n^T = dL/dW``), then ``torch.func``, then the loop. An explicit "linear"
     is checked the same way and raises a ValueError when it would give wrong norms.
     """
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     if method in ("vmap", "loop"):
         return method
     rows = slice(0, min(len(X), 8))
@@ -362,8 +362,12 @@ def per_example_gradient_norms(
     """
     if not isinstance(module, nn.Module):
         raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
-    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    check_arguments(
+        "per_example_gradient_norms",
+        {"batch_size": [POSITIVE_INT], "method": [StrOptions(set(METHODS))]},
+        batch_size=batch_size,
+        method=method,
+    )
     dtype, device = parameter_dtype_device(module)
     X = as_tensor(X, device, dtype)
     y = as_tensor(y, device, dtype)
