@@ -190,7 +190,6 @@ def as_tensor(data, device, dtype=None, *, name="X", validate=False, cast_bool=F
     """
     if data is None:
         return None
-    from_array = None
     if isinstance(data, torch.Tensor):
         tensor = data.detach()
     else:
@@ -203,7 +202,13 @@ def as_tensor(data, device, dtype=None, *, name="X", validate=False, cast_bool=F
             or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool)
         ):
             raise TypeError(f"{name} must be numeric, got an array of dtype {array.dtype}")
-        tensor = from_array = torch.from_numpy(np.ascontiguousarray(array))
+        # one copy, cast on the way (also safe for read-only arrays)
+        target = None
+        if dtype is not None and (
+            np.issubdtype(array.dtype, np.floating) or (cast_bool and array.dtype == bool)
+        ):
+            target = dtype
+        tensor = torch.tensor(array, dtype=target)
     if validate:
         if tensor.ndim == 0:
             raise ValueError(f"{name} must have one row per sample, got a scalar")
@@ -215,6 +220,4 @@ def as_tensor(data, device, dtype=None, *, name="X", validate=False, cast_bool=F
         tensor.is_floating_point() or (cast_bool and tensor.dtype == torch.bool)
     ):
         tensor = tensor.to(dtype)
-    tensor = tensor.to(device)
-    # an array is copied exactly once: by the cast or move, else here
-    return tensor.clone() if tensor is from_array else tensor
+    return tensor.to(device)
