@@ -236,12 +236,14 @@ def test_bad_input_to_norms():
         per_example_gradient_norms(lambda x: x, nn.CrossEntropyLoss(), X, y)
     with pytest.raises(TypeError, match="criterion"):
         per_example_gradient_norms(module, 3.0, X, y)
-    with pytest.raises(ValueError, match="method must be one of"):
+    with pytest.raises(ValueError, match="'method' parameter of per_example_gradient_norms must"):
         per_example_gradient_norms(module, nn.CrossEntropyLoss(), X, y, method="fast")
     with pytest.raises(ValueError, match="different lengths"):
         per_example_gradient_norms(module, nn.CrossEntropyLoss(), X, y[:3])
     with pytest.raises(ValueError, match="batch_size"):
         per_example_gradient_norms(module, nn.CrossEntropyLoss(), X, y, batch_size=0)
+    with pytest.raises(ValueError, match="'batch_size' parameter .* must be an int"):
+        per_example_gradient_norms(module, nn.CrossEntropyLoss(), X, y, batch_size=True)
     with pytest.raises(ValueError, match="needs every trainable parameter|does not apply"):
         per_example_gradient_norms(
             cnn(),
@@ -486,13 +488,17 @@ def test_callback_on_an_objective_net():
 
 def test_bad_parameters_and_criteria():
     for params, message in [
-        ({"smoothing": -0.1}, "smoothing must be a float >= 0"),
-        ({"smoothing": np.inf}, "smoothing must be a float >= 0"),
-        ({"refresh_every": 0}, "refresh_every must be an int >= 1 or None"),
-        ({"monitor_every": 2.5}, "monitor_every must be an int >= 1"),
-        ({"publish_every": None}, "publish_every must be an int >= 1"),
+        ({"smoothing": -0.1}, r"'smoothing' .* must be a finite float in the range \[0.0, inf\)"),
+        ({"smoothing": np.inf}, r"'smoothing' .* must be a finite float in the range \[0.0, inf\)"),
+        ({"smoothing": True}, "'smoothing' .* Got True instead"),
+        (
+            {"refresh_every": 0},
+            r"'refresh_every' .* must be an int in the range \[1, inf\) or None",
+        ),
+        ({"monitor_every": 2.5}, r"'monitor_every' .* must be an int in the range \[1, inf\)"),
+        ({"publish_every": None}, r"'publish_every' .* must be an int in the range \[1, inf\)"),
         ({"norm_batch_size": 0}, "norm_batch_size"),
-        ({"method": "exact"}, "method must be one of"),
+        ({"method": "exact"}, "'method' parameter of ImportanceSampling must be a str among"),
     ]:
         with pytest.raises(ValueError, match=message):
             ImportanceSampling(**params).initialize()

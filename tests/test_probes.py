@@ -587,5 +587,7 @@ def test_probe_monitor_bad_every():
         callbacks=[ProbeMonitor("all", X, y, every=0)],
         verbose=0,
     )
-    with pytest.raises(ValueError, match="every must be an int >= 1"):
+    with pytest.raises(
+        ValueError, match=r"'every' parameter of ProbeMonitor must be an int in the"
+    ):
         net.fit(X, y)

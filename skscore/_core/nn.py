@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -117,6 +118,21 @@ def reinitialize_(module, generator):
                 if layer.bias is not None:
                     layer.bias.uniform_(-bound, bound, generator=generator)
     return module
+
+
+def standardization(X):
+    """Per-feature mean and scale of the 2-D array ``X``, NaN ignored (float64 arrays).
+
+    A feature that is constant (scale below ``1e-12`` times the largest mean magnitude, at
+    least 1) or all-NaN gets scale 1 (and mean 0 when all-NaN), so that
+    ``(X - mean) / scale`` is always finite.
+    """
+    mean = np.nanmean(X, axis=0, dtype=np.float64)
+    scale = np.nanstd(X, axis=0, dtype=np.float64)
+    mean = np.where(np.isfinite(mean), mean, 0.0)
+    bad = ~np.isfinite(scale) | (scale < 1e-12 * max(1.0, np.abs(mean).max()))
+    scale[bad] = 1.0
+    return mean, scale
 
 
 def seeded_generator(seed):

@@ -16,6 +16,42 @@ from sklearn.utils._param_validation import (
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
+class NumberInterval(Interval):
+    """A scikit-learn ``Interval`` that refuses booleans (``True`` is not a count or a rate)
+    and, with ``finite=True``, infinities (its description then says "a finite float")."""
+
+    def __init__(self, type, left, right, *, closed, finite=False):
+        super().__init__(type, left, right, closed=closed)
+        self.finite = finite
+
+    def is_satisfied_by(self, val):
+        if isinstance(val, (bool, np.bool_)):
+            return False
+        if self.finite and isinstance(val, numbers.Real) and not np.isfinite(val):
+            return False
+        return super().is_satisfied_by(val)
+
+    def __str__(self):
+        text = super().__str__()
+        return text.replace("a float", "a finite float", 1) if self.finite else text
+
+
+# Constraints that several modules share (use them inside a constraint list: ``[POSITIVE_INT]``,
+# ``[POSITIVE_INT, None]``).
+#: A count: an int >= 1.
+POSITIVE_INT = NumberInterval(numbers.Integral, 1, None, closed="left")
+#: A finite float > 0 (a learning rate, a scale).
+POSITIVE_REAL = NumberInterval(numbers.Real, 0, None, closed="neither", finite=True)
+#: A finite float >= 0 (a smoothing constant, a rate that may be switched off).
+NON_NEGATIVE_REAL = NumberInterval(numbers.Real, 0, None, closed="left", finite=True)
+#: A relative tolerance, in (0, 1).
+TOLERANCE = NumberInterval(numbers.Real, 0, 1, closed="neither")
+#: A fraction of the rows, in (0, 1].
+FRACTION = NumberInterval(numbers.Real, 0, 1, closed="right")
+#: A decay or momentum coefficient, in [0, 1).
+DECAY = NumberInterval(numbers.Real, 0, 1, closed="left")
+
+
 def check_arguments(caller, constraints, **values):
     """Validate method arguments against scikit-learn constraints; raise a clear error.
 

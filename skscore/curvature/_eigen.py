@@ -16,7 +16,6 @@ Three solvers behind one call, :func:`extreme_eigenpairs`, compared in
 - ``"lobpcg"``: ``scipy.sparse.linalg.lobpcg``, one block of k vectors per end.
 """
 
-import numbers
 import warnings
 
 import numpy as np
@@ -25,9 +24,20 @@ from scipy.linalg import eigh_tridiagonal
 from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh, lobpcg
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import StrOptions
+
+from skscore._core.validation import POSITIVE_INT, TOLERANCE
 
 METHODS = ("lanczos", "arpack", "lobpcg")
 WHICH = ("LA", "SA", "both")
+#: Constraints of the eigensolver's parameters (for ``check_arguments``).
+EIGEN_CONSTRAINTS = {
+    "k": [POSITIVE_INT],
+    "which": [StrOptions(set(WHICH))],
+    "tol": [TOLERANCE],
+    "method": [StrOptions(set(METHODS))],
+    "max_iter": [POSITIVE_INT],
+}
 
 # Rows of the Krylov basis allocated at a time.
 _BLOCK = 64
@@ -194,17 +204,6 @@ def extreme_eigenpairs(matvec, v0, k, which, *, method, tol, max_iter, rng):
     values = values.cpu().numpy().astype(np.float64)[::-1].copy()
     vectors = vectors.cpu().numpy().astype(np.float64)[:, ::-1].copy()
     return values, vectors
-
-
-def check_choice(value, name, options):
-    if value not in options:
-        raise ValueError(f"{name} must be one of {list(options)}, got {value!r}")
-
-
-def check_tol(tol):
-    if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not 0 < tol < 1:
-        raise ValueError(f"tol must be a float in (0, 1), e.g. 1e-6, got {tol!r}")
-    return float(tol)
 
 
 def eigenpairs(operator, k, which, tol, method, max_iter, random_state):

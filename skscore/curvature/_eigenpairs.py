@@ -4,8 +4,9 @@ import numpy as np
 import torch
 from sklearn.utils import Bunch
 
-from skscore.curvature._eigen import METHODS, WHICH, check_choice, check_tol, eigenpairs
-from skscore.curvature._hvp import check_positive_int, make_operator
+from skscore._core.validation import check_arguments
+from skscore.curvature._eigen import EIGEN_CONSTRAINTS, eigenpairs
+from skscore.curvature._hvp import OPERATOR_CONSTRAINTS, make_operator
 
 
 def hessian_eigenpairs(
@@ -107,12 +108,21 @@ def hessian_eigenpairs(
     >>> np.allclose(values, np.linalg.eigvalsh(X.T @ X / 100)[[3, 0]])
     True
     """
-    check_choice(which, "which", WHICH)
-    check_choice(method, "method", METHODS)
-    k = check_positive_int(k, "k")
-    max_iter = check_positive_int(max_iter, "max_iter")
-    tol = check_tol(tol)
-    operator = make_operator(module, criterion, X, y, batch_size, subsample, dtype, random_state)
+    check_arguments(
+        "hessian_eigenpairs",
+        {**EIGEN_CONSTRAINTS, **OPERATOR_CONSTRAINTS},
+        k=k,
+        which=which,
+        tol=tol,
+        method=method,
+        max_iter=max_iter,
+        batch_size=batch_size,
+        subsample=subsample,
+    )
+    k, max_iter, tol = int(k), int(max_iter), float(tol)
+    operator = make_operator(
+        module, criterion, X, y, batch_size, subsample, dtype, random_state, "hessian_eigenpairs"
+    )
     return eigenpairs(operator, k, which, tol, method, max_iter, random_state)
 
 
@@ -196,7 +206,9 @@ def line_search_along(
     >>> float(result.alphas[np.argmin(result.loss)] * values[0])
     1.0
     """
-    operator = make_operator(module, criterion, X, y, batch_size, subsample, dtype, random_state)
+    operator = make_operator(
+        module, criterion, X, y, batch_size, subsample, dtype, random_state, "line_search_along"
+    )
     v = operator.as_flat(direction, "direction")
     norm = torch.linalg.vector_norm(v)
     if norm == 0:

@@ -11,7 +11,7 @@ Parameters are handled as one flat vector: the concatenation of ``p.ravel()`` ov
 module's parameters that require gradients, in ``module.named_parameters()`` order -- the
 layout of :func:`torch.nn.utils.parameters_to_vector`.
 
-Two kinds of ``criterion`` are understood, behind :func:`criterion_kind`:
+Two kinds of ``criterion`` are understood, by the rule of :mod:`skscore._core.user_module`:
 
 - a prediction loss ``criterion(module(X), y)`` (``nn.CrossEntropyLoss()``, any callable), or
   ``criterion(module(X))`` when y is None; it must return the mean over the batch;
@@ -27,10 +27,8 @@ Krylov eigensolvers assume a fixed matrix (appendix 11.D). Torch's global RNG is
 forked.
 """
 
-import inspect
 import numbers
 import warnings
-from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -38,61 +36,18 @@ from sklearn.utils import check_random_state
 from torch import nn
 from torch.func import functional_call, grad, grad_and_value, jvp
 
+from skscore._core.random import SEED_BOUND, draw_seed
+from skscore._core.user_module import OBJECTIVE, UserCriterion, as_tensor, criterion_kind, eval_mode
+from skscore._core.validation import FRACTION, POSITIVE_INT, check_arguments
+
 DTYPES = {"float64": torch.float64, "float32": torch.float32}
+#: Constraints of the row batching (for ``check_arguments``).
+OPERATOR_CONSTRAINTS = {"batch_size": [POSITIVE_INT], "subsample": [POSITIVE_INT, FRACTION, None]}
 _JIT_DEPRECATION = "`torch.jit.script` is deprecated"
 
 
-def _signature(criterion):
-    target = criterion.forward if isinstance(criterion, nn.Module) else criterion
-    try:
-        return inspect.signature(target)
-    except (TypeError, ValueError):
-        return None
-
-
-def criterion_kind(criterion):
-    """``"objective"`` for ``criterion(module, X, y=None, *, generator=None)`` (a
-    ``per_example`` attribute, or a first parameter named ``module``), else ``"loss"`` for a
-    prediction loss ``criterion(module(X), y)``."""
-    if not callable(criterion):
-        raise TypeError(
-            "criterion must be callable: a loss criterion(module(X), y) such as "
-            f"nn.CrossEntropyLoss(), or an objective criterion(module, X, y); got {criterion!r}"
-        )
-    if hasattr(criterion, "per_example"):
-        return "objective"
-    signature = _signature(criterion)
-    if signature is not None:
-        names = list(signature.parameters)
-        if names and names[0] == "module":
-            return "objective"
-    return "loss"
-
-
-def _accepts_generator(criterion):
-    signature = _signature(criterion)
-    if signature is None:
-        return False
-    return "generator" in signature.parameters or any(
-        p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values()
-    )
-
-
-@contextmanager
-def _eval_mode(module):
-    """Evaluate ``module`` in eval mode (deterministic: no dropout), restoring every
-    submodule's flag afterwards."""
-    modes = [m.training for m in module.modules()]
-    module.eval()
-    try:
-        yield
-    finally:
-        for m, mode in zip(module.modules(), modes, strict=True):
-            m.training = mode
-
-
 class _CriterionCall(nn.Module):
-    """``forward(X, y, generator)`` -> scalar loss of the wrapped module.
+    """``forward(X, y, generator)`` -> scalar mean loss of the wrapped module.
 
     ``torch.func.functional_call`` on this wrapper swaps the parameters of ``self.module`` for
     the whole call, so an objective may use any method or attribute of the module.
@@ -102,59 +57,12 @@ class _CriterionCall(nn.Module):
         super().__init__()
         self.module = module
         # a list keeps an nn.Module criterion from being registered as a submodule
-        self._criterion = [criterion]
-        self.kind = criterion_kind(criterion)
-        self.takes_generator = self.kind == "objective" and _accepts_generator(criterion)
-        reduction = getattr(criterion, "reduction", "mean")
-        if self.kind == "loss" and reduction != "mean":
-            raise ValueError(
-                f"criterion must average over the batch, got reduction={reduction!r}; "
-                f"use {type(criterion).__name__}(reduction='mean')"
-            )
+        self._criterion = [UserCriterion(criterion)]
+        self._criterion[0].check_mean_reduction()
+        self.takes_generator = self._criterion[0].takes_generator()
 
     def forward(self, X, y, generator):
-        criterion = self._criterion[0]
-        if self.kind == "objective":
-            args = (X,) if y is None else (X, y)
-            kwargs = {"generator": generator} if self.takes_generator else {}
-            loss = criterion(self.module, *args, **kwargs)
-        else:
-            output = self.module(X)
-            loss = criterion(output) if y is None else criterion(output, y)
-        if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
-            raise ValueError(
-                "criterion must return a scalar tensor (the mean loss of the batch), got "
-                f"{type(loss).__name__}{'' if not hasattr(loss, 'shape') else tuple(loss.shape)}"
-            )
-        return loss.reshape(())
-
-
-def _as_tensor(data, name, device, dtype, allow_non_float=False):
-    """Validate ``data`` (array-like or tensor) and move it to ``device``; floating data is
-    cast to ``dtype``."""
-    if isinstance(data, torch.Tensor):
-        tensor = data.detach()
-    else:
-        try:
-            array = np.asarray(data)
-        except (TypeError, ValueError) as exc:
-            raise TypeError(f"{name} must be an array-like or a tensor: {exc}") from None
-        if array.dtype == object or not (
-            np.issubdtype(array.dtype, np.number) or array.dtype == bool
-        ):
-            raise TypeError(f"{name} must be numeric, got an array of dtype {array.dtype}")
-        tensor = torch.from_numpy(np.ascontiguousarray(array))
-    if tensor.ndim == 0:
-        raise ValueError(f"{name} must have one row per sample, got a scalar")
-    if len(tensor) == 0:
-        raise ValueError(f"{name} is empty: pass at least one row")
-    if tensor.is_floating_point():
-        if not torch.isfinite(tensor).all():
-            raise ValueError(f"{name} contains NaN or infinity; remove or impute those rows")
-        tensor = tensor.to(dtype)
-    elif not allow_non_float and tensor.dtype == torch.bool:
-        tensor = tensor.to(dtype)
-    return tensor.to(device)
+        return self._criterion[0].mean_loss(self.module, X, y, generator)
 
 
 def resolve_dtype(dtype, module):
@@ -169,26 +77,13 @@ def resolve_dtype(dtype, module):
     raise ValueError(f"dtype must be 'float64', 'float32' or None, got {dtype!r}")
 
 
-def check_positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return int(value)
-
-
 def _subsample_rows(n, subsample, rng):
     """Sorted row indices of the fixed subset (appendix 11.D), or None for all rows."""
     if subsample is None:
         return None
-    if isinstance(subsample, bool) or not isinstance(subsample, numbers.Real):
-        raise ValueError(f"subsample must be None, an int or a float in (0, 1], got {subsample!r}")
     if isinstance(subsample, numbers.Integral):
-        size = int(subsample)
-        if size < 1:
-            raise ValueError(f"subsample must be >= 1 rows, got {subsample}")
-        size = min(size, n)
+        size = min(int(subsample), n)
     else:
-        if not 0.0 < subsample <= 1.0:
-            raise ValueError(f"a float subsample is a fraction in (0, 1], got {subsample}")
         size = max(1, int(round(subsample * n)))
     return np.sort(rng.choice(n, size=size, replace=False))
 
@@ -214,6 +109,8 @@ class HessianOperator:
         Seeds the subset and the per-batch loss seeds.
     dtype : {"float64", "float32"} or None, default="float64"
         Precision of the computation (None: the parameters' own).
+    caller : str, default="HessianOperator"
+        Name given in the errors about ``batch_size`` and ``subsample``.
     """
 
     def __init__(
@@ -227,13 +124,15 @@ class HessianOperator:
         subsample=None,
         random_state=0,
         dtype="float64",
+        caller="HessianOperator",
     ):
+        check_arguments(caller, OPERATOR_CONSTRAINTS, batch_size=batch_size, subsample=subsample)
         if not isinstance(module, nn.Module):
             raise TypeError(f"module must be a torch nn.Module, got {type(module).__name__}")
         named = [(name, p) for name, p in module.named_parameters() if p.requires_grad]
         if not named:
             raise ValueError("module has no parameters that require gradients")
-        self.batch_size = check_positive_int(batch_size, "batch_size")
+        self.batch_size = int(batch_size)
         self.dtype = resolve_dtype(dtype, module)
         self.device = named[0][1].device
         self.call = _CriterionCall(module, criterion)
@@ -250,9 +149,9 @@ class HessianOperator:
             fixed["module." + name] = b.to(self.dtype) if b.is_floating_point() else b
         self.fixed = fixed
 
-        X = _as_tensor(X, "X", self.device, self.dtype)
+        X = as_tensor(X, self.device, self.dtype, name="X", validate=True, cast_bool=True)
         if y is not None:
-            y = _as_tensor(y, "y", self.device, self.dtype, allow_non_float=True)
+            y = as_tensor(y, self.device, self.dtype, name="y", validate=True)
             if len(y) != len(X):
                 raise ValueError(
                     f"X and y must have the same number of rows, got {len(X)} and {len(y)}"
@@ -264,7 +163,8 @@ class HessianOperator:
             X = X[index]
             y = None if y is None else y[index]
         self.n_samples = len(X)
-        self.seed = int(rng.randint(np.iinfo(np.int32).max // 2))
+        # half the bound: the per-batch seeds ``seed + b`` stay below it
+        self.seed = draw_seed(rng, high=SEED_BOUND // 2)
         self.batches = []
         for b, start in enumerate(range(0, self.n_samples, self.batch_size)):
             Xb = X[start : start + self.batch_size]
@@ -290,7 +190,7 @@ class HessianOperator:
         generator = None
         if self.call.takes_generator:
             generator = torch.Generator(device=self.device).manual_seed(seed)
-        with _eval_mode(self.call.module):
+        with eval_mode(self.call.module):
             return functional_call(self.call, self._params(flat), (Xb, yb, generator))
 
     def as_flat(self, vector, name="vector"):
@@ -412,12 +312,15 @@ def resolve(module, criterion):
         )
     if criterion is None:
         own = net.criterion_
-        criterion = own if criterion_kind(own) == "objective" else _NetLoss(net)
+        criterion = own if criterion_kind(own) == OBJECTIVE else _NetLoss(net)
     return torch_module, criterion
 
 
-def make_operator(module, criterion, X, y, batch_size, subsample, dtype, random_state):
-    """The :class:`HessianOperator` of a module (or fitted net / estimator) and criterion."""
+def make_operator(
+    module, criterion, X, y, batch_size, subsample, dtype, random_state, caller="HessianOperator"
+):
+    """The :class:`HessianOperator` of a module (or fitted net / estimator) and criterion;
+    ``caller`` is the public name given in the errors."""
     module, criterion = resolve(module, criterion)
     return HessianOperator(
         module,
@@ -428,4 +331,5 @@ def make_operator(module, criterion, X, y, batch_size, subsample, dtype, random_
         subsample=subsample,
         random_state=random_state,
         dtype=dtype,
+        caller=caller,
     )

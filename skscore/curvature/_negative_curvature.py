@@ -8,15 +8,31 @@ step ``-curvature_lr (g^T v) v`` along the estimated direction of negative curva
 """
 
 import math
-import numbers
 
 import numpy as np
 import torch
+from sklearn.utils._param_validation import StrOptions
+
+from skscore._core.validation import (
+    DECAY,
+    NON_NEGATIVE_REAL,
+    POSITIVE_INT,
+    POSITIVE_REAL,
+    check_arguments,
+)
 
 # With eigen_lr="auto", the first _N_WARMUP products and every _SCALE_EVERY-th one go to a
 # power iteration on a second vector u, whose ||H u|| estimates ||H|| and sets the step of v.
 _N_WARMUP = 5
 _SCALE_EVERY = 10
+_CONSTRAINTS = {
+    "curvature_lr": [NON_NEGATIVE_REAL],
+    "eigen_lr": [POSITIVE_REAL, StrOptions({"auto"})],
+    "eigen_every": [POSITIVE_INT],
+    "eigen_momentum": [DECAY],
+    "eigenvalue_decay": [DECAY],
+    "hvp": [StrOptions({"exact", "finite_difference"})],
+}
 
 
 def _flat(tensors, params):
@@ -210,29 +226,16 @@ class NegativeCurvatureDescent(torch.optim.Optimizer):
             )
         if base_optimizer is torch.optim.LBFGS:
             raise ValueError("base_optimizer=LBFGS is not supported; use Adam, RMSprop or SGD")
-        _check_positive(curvature_lr, "curvature_lr", allow_zero=True)
-        if eigen_lr != "auto":
-            _check_positive(eigen_lr, "eigen_lr")
-        if hvp not in ("exact", "finite_difference"):
-            raise ValueError(f"hvp must be 'exact' or 'finite_difference', got {hvp!r}")
-        if (
-            isinstance(eigen_momentum, bool)
-            or not isinstance(eigen_momentum, numbers.Real)
-            or not 0 <= eigen_momentum < 1
-        ):
-            raise ValueError(f"eigen_momentum must be in [0, 1), got {eigen_momentum!r}")
-        if (
-            isinstance(eigen_every, bool)
-            or not isinstance(eigen_every, numbers.Integral)
-            or eigen_every < 1
-        ):
-            raise ValueError(f"eigen_every must be an int >= 1, got {eigen_every!r}")
-        if (
-            isinstance(eigenvalue_decay, bool)
-            or not isinstance(eigenvalue_decay, numbers.Real)
-            or not 0 <= eigenvalue_decay < 1
-        ):
-            raise ValueError(f"eigenvalue_decay must be in [0, 1), got {eigenvalue_decay!r}")
+        check_arguments(
+            "NegativeCurvatureDescent",
+            _CONSTRAINTS,
+            curvature_lr=curvature_lr,
+            eigen_lr=eigen_lr,
+            eigen_every=eigen_every,
+            eigen_momentum=eigen_momentum,
+            eigenvalue_decay=eigenvalue_decay,
+            hvp=hvp,
+        )
         self.base = base_optimizer(params, lr=lr, **base_kwargs)
         defaults = {
             "curvature_lr": curvature_lr,
@@ -559,10 +562,3 @@ class NegativeCurvatureDescent(torch.optim.Optimizer):
         state["eigenvalue"] = (
             rayleigh if previous is None else decay * previous + (1 - decay) * rayleigh
         )
-
-
-def _check_positive(value, name, allow_zero=False):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
-        raise ValueError(f"{name} must be a finite positive float, got {value!r}")
-    if value < 0 or (value == 0 and not allow_zero):
-        raise ValueError(f"{name} must be {'>= 0' if allow_zero else '> 0'}, got {value!r}")

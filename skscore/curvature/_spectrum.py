@@ -5,10 +5,12 @@ appendix 11.B), and the reader of its records for :func:`skscore.plotting.plot_h
 import numpy as np
 import torch
 from sklearn.utils import Bunch
+from sklearn.utils._param_validation import StrOptions
 from skorch.callbacks import Callback
 
-from skscore.curvature._eigen import METHODS, WHICH, check_choice, check_tol, eigenpairs
-from skscore.curvature._hvp import check_positive_int, make_operator
+from skscore._core.validation import POSITIVE_INT, check_arguments
+from skscore.curvature._eigen import EIGEN_CONSTRAINTS, eigenpairs
+from skscore.curvature._hvp import make_operator
 
 #: History keys written by :class:`HessianSpectrum`: LA(k) and SA(k), each a list of
 #: eigenvalues in descending order, and the full-data loss they were computed at.
@@ -125,19 +127,23 @@ class HessianSpectrum(Callback):
         >>> spectrum = HessianSpectrum(k=3)
         >>> spectrum.initialize() is spectrum
         True
-        >>> HessianSpectrum(on="step").initialize()
+        >>> HessianSpectrum(k=0).initialize()
         Traceback (most recent call last):
         ...
-        ValueError: on must be one of ['epoch', 'batch'], got 'step'
+        sklearn.utils._param_validation.InvalidParameterError: The 'k' parameter of \
+HessianSpectrum must be an int in the range [1, inf). Got 0 instead.
         """
-        check_choice(self.which, "which", WHICH)
-        check_choice(self.method, "method", METHODS)
-        check_choice(self.on, "on", ("epoch", "batch"))
-        check_positive_int(self.k, "k")
-        check_positive_int(self.every, "every")
-        check_positive_int(self.max_iter, "max_iter")
-        check_positive_int(self.batch_size, "batch_size")
-        check_tol(self.tol)
+        check_arguments(
+            "HessianSpectrum",
+            {
+                **EIGEN_CONSTRAINTS,
+                "on": [StrOptions({"epoch", "batch"})],
+                "every": [POSITIVE_INT],
+                "batch_size": [POSITIVE_INT],
+            },
+            **{name: getattr(self, name) for name in (*EIGEN_CONSTRAINTS, "on", "every")},
+            batch_size=self.batch_size,
+        )
         self.n_train_batches_ = 0
         return self
 
@@ -211,7 +217,15 @@ class HessianSpectrum(Callback):
         """
         X, y = self.data_
         operator = make_operator(
-            net, None, X, y, self.batch_size, self.subsample, self.dtype, self.random_state
+            net,
+            None,
+            X,
+            y,
+            self.batch_size,
+            self.subsample,
+            self.dtype,
+            self.random_state,
+            "HessianSpectrum",
         )
         values, _ = eigenpairs(
             operator, self.k, self.which, self.tol, self.method, self.max_iter, self.random_state

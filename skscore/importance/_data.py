@@ -1,8 +1,9 @@
-"""Rows of a skorch training set as tensors, and the adapter to skscore's objectives.
+"""Rows of a skorch training set as tensors.
 
 The :class:`~skscore.importance.ImportanceSampling` callback draws arbitrary rows (with
-replacement) instead of iterating over a shuffled order, so it needs the training rows by index
-and needs per-example losses from the net's criterion. Both concerns live here.
+replacement) instead of iterating over a shuffled order, so it needs the training rows by
+index. (Per-example losses of the net's criterion come from
+:mod:`skscore._core.user_module`.)
 """
 
 import numpy as np
@@ -66,15 +67,3 @@ def materialize(dataset, collate_fn=None):
     X = torch.cat([X for X, _ in parts])
     y = None if parts[0][1] is None else torch.cat([y for _, y in parts])
     return X, y
-
-
-def objective_losses(objective, module, X, *args, generator=None, **kwargs):
-    """Per-example losses of an skscore training objective (the objective contract).
-
-    Assumes ``objective.per_example(module, X, y=None, *, generator=None)`` returns a tensor of
-    shape ``(n,)`` whose mean is ``objective(module, X, y, generator=generator)``, that every
-    random draw inside comes from ``generator``, and that ``y`` is the only other positional
-    argument (absent or None for unsupervised estimators). Extra keyword arguments the net
-    passes are forwarded unchanged.
-    """
-    return objective.per_example(module, X, *args, generator=generator, **kwargs)

@@ -13,8 +13,8 @@ import math
 
 from torch import nn
 
-from skscore.importance._data import objective_losses
-from skscore.importance._norms import PerExampleLoss, rowwise
+from skscore._core.user_module import UserCriterion
+from skscore.importance._norms import rowwise
 
 
 class ImportanceIterator:
@@ -45,16 +45,18 @@ class WeightedCriterion(nn.Module):
         super().__init__()
         self.inner = inner
         object.__setattr__(self, "_callback", callback)
+        object.__setattr__(self, "_user_criterion", UserCriterion(inner))
 
     def forward(self, *args, **kwargs):
         scales = self._callback._current_scales
         if scales is None:
             return self.inner(*args, **kwargs)
-        if hasattr(self.inner, "per_example"):  # skscore objective: (module, X, ...)
-            losses = objective_losses(self.inner, *args, **kwargs)
+        if self._user_criterion.is_objective:  # skscore objective: (module, X, ...)
+            # called as the net calls its criterion, extra keyword arguments unchanged
+            losses = self.inner.per_example(*args, **kwargs)
             n = len(args[1])
         else:  # prediction loss: (y_pred, y_true)
-            losses = PerExampleLoss(self.inner).prediction_losses(*args, **kwargs)
+            losses = self._user_criterion.prediction_losses(*args, **kwargs)
             n = len(args[0])
         if n != len(scales):
             raise RuntimeError(

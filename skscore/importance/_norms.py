@@ -12,20 +12,24 @@ Any other module (convolutions, normalisation layers, tied or re-used parameters
 that differentiate through the network) gets exact per-example gradients from ``torch.func``
 (``vmap`` over ``grad`` of a ``functional_call``), the case the thesis left open (section 7.6).
 
-A *criterion* is turned into per-example losses ``L_n`` whose mean is the batch loss:
+A *criterion* is turned into per-example losses ``L_n`` whose mean is the batch loss, by the
+rule of :mod:`skscore._core.user_module`:
 
 - a torch loss module (``nn.CrossEntropyLoss()``, or its class) is called with
   ``reduction="none"`` on ``(module(X), y)``, extra dimensions averaged per row;
 - an objective with ``per_example(module, X, y=None, *, generator=None)`` (skscore's training
   objectives) is called on the module and the raw batch;
-- any other callable ``f(output, y)`` must return per-example losses of shape ``(n, ...)``.
+- any other callable ``f(output, y)`` (``f(output)`` without y) must return per-example
+  losses of shape ``(n, ...)``.
 """
 
 import numpy as np
 import torch
+from sklearn.utils._param_validation import StrOptions
 from torch import nn
 
-from skscore.importance._data import objective_losses
+from skscore._core.user_module import UserCriterion, as_tensor, eval_mode, parameter_dtype_device
+from skscore._core.validation import POSITIVE_INT, check_arguments
 
 METHODS = ("auto", "linear", "vmap", "loop")
 #: Relative mismatch above which the one-pass formula is declared inapplicable (``auto``).
@@ -33,43 +37,25 @@ LINEAR_CHECK_RTOL = 1e-4
 
 
 class PerExampleLoss:
-    """Per-example losses ``(n,)`` of a criterion on a module and a batch (see module doc)."""
+    """Per-example losses ``(n,)`` of a criterion on a module and a batch (see module doc).
+
+    The criterion is read by the rule of :mod:`skscore._core.user_module`; ``generator`` is
+    passed to an objective's ``per_example``.
+    """
 
     def __init__(self, criterion, generator=None):
-        if isinstance(criterion, type):
-            if not issubclass(criterion, nn.Module):
-                raise TypeError(
-                    f"criterion class {criterion.__name__} is not a torch module; pass a loss "
-                    "module such as nn.CrossEntropyLoss() or a per-example loss function"
-                )
-            criterion = criterion()
-        self.is_objective = hasattr(criterion, "per_example")
-        if not self.is_objective and not callable(criterion):
-            raise TypeError(
-                f"criterion must be a torch loss, a callable returning per-example losses or an "
-                f"objective with a per_example method, got {type(criterion).__name__}"
-            )
-        self.criterion = criterion
+        self.user_criterion = UserCriterion(criterion)
+        self.criterion = self.user_criterion.criterion
+        self.is_objective = self.user_criterion.is_objective
         self.generator = generator
 
     def __call__(self, module, X, y=None):
-        if self.is_objective:
-            losses = objective_losses(self.criterion, module, X, y, generator=self.generator)
-        else:
-            losses = self.prediction_losses(module(X), y)
+        losses = self.user_criterion.per_example_losses(module, X, y, self.generator)
         return rowwise(losses, len(X))
 
-    def prediction_losses(self, output, y):
+    def prediction_losses(self, output, y=None):
         """Unreduced losses of a prediction criterion on ``(output, y)``."""
-        criterion = self.criterion
-        if hasattr(criterion, "reduction"):
-            saved = criterion.reduction
-            criterion.reduction = "none"
-            try:
-                return criterion(output, y)
-            finally:
-                criterion.reduction = saved
-        return criterion(output, y)
+        return self.user_criterion.prediction_losses(output, y)
 
 
 def rowwise(losses, n):
@@ -218,37 +204,6 @@ def _loop_sq_norms(module, loss_fn, X, y):
 
 
 # -- driver ----------------------------------------------------------------------------------
-def _as_tensor(data, device, dtype=None):
-    if data is None:
-        return None
-    tensor = data if torch.is_tensor(data) else torch.as_tensor(np.asarray(data))
-    if dtype is not None and tensor.is_floating_point():
-        tensor = tensor.to(dtype)
-    return tensor.to(device)
-
-
-def parameter_dtype_device(module):
-    p = next(module.parameters(), None)
-    if p is None:
-        return torch.get_default_dtype(), torch.device("cpu")
-    return p.dtype, p.device
-
-
-class EvalMode:
-    """Evaluation mode inside the block; each submodule's own mode restored afterwards."""
-
-    def __init__(self, module):
-        self.module = module
-
-    def __enter__(self):
-        self.modes = [(m, m.training) for m in self.module.modules()]
-        self.module.eval()
-
-    def __exit__(self, *exc):
-        for m, mode in self.modes:
-            m.training = mode
-
-
 def resolve_method(module, loss_fn, X, y, method):
     """The norm method to use: "linear", "vmap" or "loop".
 
@@ -256,8 +211,6 @@ def resolve_method(module, loss_fn, X, y, method):
     ``sum_n x_n delta_n^T = dL/dW``), then ``torch.func``, then the loop. An explicit "linear"
     is checked the same way and raises a ValueError when it would give wrong norms.
     """
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     if method in ("vmap", "loop"):
         return method
     rows = slice(0, min(len(X), 8))
@@ -291,7 +244,7 @@ def squared_norms(module, loss_fn, X, y, *, method, batch_size):
     device with X in its dtype.
     """
     out = []
-    with EvalMode(module), torch.enable_grad():
+    with eval_mode(module), torch.enable_grad():
         for start in range(0, len(X), batch_size):
             xb = X[start : start + batch_size]
             yb = None if y is None else y[start : start + batch_size]
@@ -317,7 +270,7 @@ def gradient_sums(module, loss_fn, X, y, *, batch_size):
     trainable parameter, in eval mode."""
     params = [p for p in module.parameters() if p.requires_grad]
     totals = [torch.zeros_like(p) for p in params]
-    with EvalMode(module), torch.enable_grad():
+    with eval_mode(module), torch.enable_grad():
         for start in range(0, len(X), batch_size):
             xb = X[start : start + batch_size]
             yb = None if y is None else y[start : start + batch_size]
@@ -409,17 +362,21 @@ def per_example_gradient_norms(
     """
     if not isinstance(module, nn.Module):
         raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
-    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    check_arguments(
+        "per_example_gradient_norms",
+        {"batch_size": [POSITIVE_INT], "method": [StrOptions(set(METHODS))]},
+        batch_size=batch_size,
+        method=method,
+    )
     dtype, device = parameter_dtype_device(module)
-    X = _as_tensor(X, device, dtype)
-    y = _as_tensor(y, device, dtype)
+    X = as_tensor(X, device, dtype)
+    y = as_tensor(y, device, dtype)
     if X.dim() == 0 or len(X) == 0:
         raise ValueError(f"X must hold at least one example, got shape {tuple(X.shape)}")
     if y is not None and len(y) != len(X):
         raise ValueError(f"X and y have different lengths: {len(X)} and {len(y)}")
     loss_fn = PerExampleLoss(criterion, generator)
-    with EvalMode(module):
+    with eval_mode(module):
         resolved = resolve_method(module, loss_fn, X, y, method)
     sq = squared_norms(module, loss_fn, X, y, method=resolved, batch_size=int(batch_size))
     return sq.clamp_min(0).sqrt().cpu().numpy().astype(np.float64)

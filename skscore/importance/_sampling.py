@@ -24,22 +24,22 @@ import copy
 import functools
 import inspect
 import math
-import numbers
 
 import numpy as np
 import torch
 from sklearn.base import clone
-from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import StrOptions
 from skorch.callbacks import Callback
 
+from skscore._core.random import draw_seed
+from skscore._core.user_module import eval_mode, parameter_dtype_device
+from skscore._core.validation import NON_NEGATIVE_REAL, POSITIVE_INT, check_arguments
 from skscore.importance._data import materialize
 from skscore.importance._net import ImportanceIterator, WeightedCriterion, unpatch
 from skscore.importance._norms import (
     METHODS,
-    EvalMode,
     PerExampleLoss,
     gradient_sums,
-    parameter_dtype_device,
     resolve_method,
     squared_norms,
 )
@@ -58,12 +58,15 @@ MONITOR_KEYS = (
 MIN_RELATIVE_WEIGHT = 1e-12
 
 
-def _check_int(name, value, minimum=1, allow_none=False):
-    if value is None and allow_none:
-        return
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < minimum:
-        extra = " or None" if allow_none else ""
-        raise ValueError(f"{name} must be an int >= {minimum}{extra}, got {value!r}")
+_CONSTRAINTS = {
+    "smoothing": [NON_NEGATIVE_REAL],
+    "refresh_every": [POSITIVE_INT, None],
+    "monitor_every": [POSITIVE_INT, None],
+    "publish_every": [POSITIVE_INT],
+    "n_shards": [POSITIVE_INT, None],
+    "norm_batch_size": [POSITIVE_INT],
+    "method": [StrOptions(set(METHODS))],
+}
 
 
 class ImportanceSampling(Callback):
@@ -269,22 +272,14 @@ class ImportanceSampling(Callback):
         >>> ImportanceSampling(smoothing=-1).initialize()
         Traceback (most recent call last):
         ...
-        ValueError: smoothing must be a float >= 0, got -1
+        sklearn.utils._param_validation.InvalidParameterError: The 'smoothing' parameter of \
+ImportanceSampling must be a finite float in the range [0.0, inf). Got -1 instead.
         """
-        if (
-            not isinstance(self.smoothing, numbers.Real)
-            or isinstance(self.smoothing, bool)
-            or not self.smoothing >= 0
-            or not np.isfinite(self.smoothing)
-        ):
-            raise ValueError(f"smoothing must be a float >= 0, got {self.smoothing!r}")
-        _check_int("refresh_every", self.refresh_every, allow_none=True)
-        _check_int("monitor_every", self.monitor_every, allow_none=True)
-        _check_int("publish_every", self.publish_every)
-        _check_int("n_shards", self.n_shards, allow_none=True)
-        _check_int("norm_batch_size", self.norm_batch_size)
-        if self.method not in METHODS:
-            raise ValueError(f"method must be one of {METHODS}, got {self.method!r}")
+        check_arguments(
+            "ImportanceSampling",
+            _CONSTRAINTS,
+            **{name: getattr(self, name) for name in _CONSTRAINTS},
+        )
         if self.client is not None and not hasattr(self.client, "submit"):
             raise TypeError(
                 f"client must be a dask.distributed.Client or None, got {type(self.client)}"
@@ -295,7 +290,7 @@ class ImportanceSampling(Callback):
         if self.random_state is None:
             self._seed = int(np.random.SeedSequence().generate_state(1)[0] >> 1)
         else:
-            self._seed = int(check_random_state(self.random_state).randint(2**31 - 1))
+            self._seed = draw_seed(self.random_state)
         self._generator = torch.Generator().manual_seed(self._seed)
         self.step_ = 0
         self.weights_ = None
@@ -506,7 +501,7 @@ class ImportanceSampling(Callback):
         self._noise_generator = torch.Generator(device=device).manual_seed(self._seed + 1)
         criterion = self._criterion
         self._loss_fn = PerExampleLoss(criterion, self._noise_generator)
-        with EvalMode(self._module):
+        with eval_mode(self._module):
             self.norm_method_ = resolve_method(self._module, self._loss_fn, Xn, yn, self.method)
         n = len(X)
         self.weights_ = torch.full((n,), float("nan"), dtype=torch.float64)

@@ -1,13 +1,12 @@
 """ProbeMonitor: linear probes on every layer at the end of each epoch (thesis figures 9.3, 9.9)."""
 
-import numbers
-
 import numpy as np
 from sklearn.utils import check_array
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_consistent_length, column_or_1d
 from skorch.callbacks import Callback
 
+from skscore._core.validation import POSITIVE_INT, check_arguments
 from skscore.probes._transformer import LinearProbeTransformer
 
 #: History key prefix: the validation error of the probe of layer ``name`` is recorded under
@@ -127,11 +126,10 @@ class ProbeMonitor(Callback):
         >>> net.initialize()
         Traceback (most recent call last):
         ...
-        ValueError: every must be an int >= 1, got 0
+        sklearn.utils._param_validation.InvalidParameterError: The 'every' parameter of \
+ProbeMonitor must be an int in the range [1, inf). Got 0 instead.
         """
-        every = self.every
-        if not isinstance(every, numbers.Integral) or isinstance(every, bool) or every < 1:
-            raise ValueError(f"every must be an int >= 1, got {every!r}")
+        check_arguments("ProbeMonitor", {"every": [POSITIVE_INT]}, every=self.every)
         self._X = check_array(
             self.X_valid, allow_nd=True, dtype=[np.float32, np.float64], input_name="X_valid"
         )

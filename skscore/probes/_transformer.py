@@ -31,7 +31,11 @@ from sklearn.utils.validation import (
 from torch import nn
 
 from skscore._core.base import resolve_device
-from skscore._core.nn import make_mlp, reinitialize_, seeded_generator
+from skscore._core.nn import make_mlp, reinitialize_, seeded_generator, standardization
+from skscore._core.objective import Objective
+from skscore._core.random import draw_seed
+from skscore._core.training import ObjectiveNet, TensorBatchIterator, make_generator
+from skscore._core.user_module import as_tensor
 from skscore._core.validation import check_float32_range
 
 __all__ = ["LinearProbeTransformer"]
@@ -84,7 +88,7 @@ def resolve_module(model, n_features, generator=None):
             "net.module_ to keep them."
         )
     if callable(model):
-        seeded = generator is not None and _accepts_generator(model)
+        seeded = generator is not None and _factory_takes_generator(model)
         module = model(n_features, generator=generator) if seeded else model(n_features)
         if not isinstance(module, nn.Module):
             raise TypeError(
@@ -113,31 +117,53 @@ def default_model(input_shape, n_classes, generator=None):
     return nn.Sequential(nn.Flatten(), *mlp)
 
 
-def train_default_model(X, codes, n_classes, generator, device):
+class CrossEntropyObjective(Objective):
+    """Cross-entropy of the module's logits, ``per_example(module, X, y)`` of shape (n,)."""
+
+    def per_example(self, module, X, y=None, *, generator=None):
+        return nn.functional.cross_entropy(module(X), y, reduction="none")
+
+
+def default_model_epochs(n_samples):
+    """Epochs of the default network's training: ``DEFAULT_MODEL_EPOCHS``, fewer when that
+    would exceed ``DEFAULT_MODEL_MAX_STEPS`` steps (at least one epoch)."""
+    steps_per_epoch = -(-n_samples // DEFAULT_MODEL_BATCH)
+    return max(1, min(DEFAULT_MODEL_EPOCHS, DEFAULT_MODEL_MAX_STEPS // steps_per_epoch))
+
+
+def train_default_model(X, codes, n_classes, seed, device):
     """:func:`default_model` trained to classify ``X`` (classes ``codes`` in 0..n_classes-1).
 
-    Cross-entropy minimised by Adam for ``DEFAULT_MODEL_EPOCHS`` epochs (at most
-    ``DEFAULT_MODEL_MAX_STEPS`` steps) of mini-batches of 256 rows drawn from ``generator``,
-    on standardised inputs; the standardisation is then folded into
-    the first linear layer, so the returned network takes X in its own units.
+    Cross-entropy minimised by Adam through skscore's skorch plumbing
+    (:class:`~skscore._core.training.ObjectiveNet`, shuffled mini-batches of 256 rows) for
+    :func:`default_model_epochs` epochs on standardised inputs (the estimators'
+    standardisation, :func:`~skscore._core.nn.standardization`); the standardisation is then
+    folded into the first linear layer, so the returned network takes X in its own units.
+    ``seed`` seeds the initial weights and the shuffling.
     """
-    module = default_model(X.shape[1:], n_classes, generator).to(device)
+    module = default_model(X.shape[1:], n_classes, seeded_generator(seed))
     flat = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
-    mean = flat.mean(axis=0)
-    scale = flat.std(axis=0)
-    scale[~(scale > 1e-12 * np.maximum(1.0, np.abs(mean)))] = 1.0
+    mean, scale = standardization(flat)
+    net = ObjectiveNet(
+        module=module,
+        criterion=CrossEntropyObjective,
+        optimizer=torch.optim.Adam,
+        lr=DEFAULT_MODEL_LR,
+        max_epochs=default_model_epochs(len(flat)),
+        batch_size=DEFAULT_MODEL_BATCH,
+        iterator_train=TensorBatchIterator,
+        iterator_train__shuffle=True,
+        iterator_train__generator=make_generator(device, seed + 1),
+        train_split=None,
+        device=device,
+        verbose=0,
+    )
     Z = torch.tensor((flat - mean) / scale, dtype=torch.float32, device=device)
     target = torch.as_tensor(codes, dtype=torch.int64, device=device)
-    batch = min(len(Z), DEFAULT_MODEL_BATCH)
-    n_steps = min(DEFAULT_MODEL_MAX_STEPS, DEFAULT_MODEL_EPOCHS * -(-len(Z) // batch))
-    optimizer = torch.optim.Adam(module.parameters(), lr=DEFAULT_MODEL_LR)
-    with torch.enable_grad():
-        for _ in range(n_steps):
-            rows = torch.randint(len(Z), (batch,), generator=generator).to(device)
-            optimizer.zero_grad()
-            loss = nn.functional.cross_entropy(module(Z[rows]), target[rows])
-            loss.backward()
-            optimizer.step()
+    net.initialize()
+    net.module_.float().train()
+    net.partial_fit(Z, target)
+    module = net.module_
     first = module[1]
     with torch.no_grad():  # W (x - mean) / scale + b = (W / scale) x + (b - W mean / scale)
         weight = first.weight.double() / torch.as_tensor(scale, device=device)
@@ -150,7 +176,10 @@ def train_default_model(X, codes, n_classes, generator, device):
     return module
 
 
-def _accepts_generator(factory):
+def _factory_takes_generator(factory):
+    """Whether a model factory names a ``generator`` parameter. Unlike a criterion's
+    (:func:`skscore._core.user_module.accepts_generator`), a ``**kwargs`` does not count: a
+    factory's keyword arguments usually go to the module's constructor."""
     try:
         parameters = inspect.signature(factory).parameters
     except (TypeError, ValueError):
@@ -277,7 +306,8 @@ default=None
         The network to probe. None trains a small network on ``(X, y)`` at ``fit`` and probes
         it: an ``nn.Flatten`` (the input itself, the baseline probe) then an MLP with two
         hidden layers of 64 ReLU units and one output per class, trained by cross-entropy
-        (50 epochs of Adam, at most 300 steps) on the probes' training rows only, so the
+        (50 epochs of Adam, fewer on large data so as to stay within 300 steps, at least one
+        epoch) on the probes' training rows only, so the
         validation errors stay held out. A fitted skorch ``NeuralNet`` or skscore estimator
         contributes its ``module_``. A module class or factory (such as
         :func:`skscore.probes.make_mlp`) is called as ``model(n_features)`` with
@@ -533,15 +563,13 @@ default=None
             raise ValueError(f"probe must be a scikit-learn classifier, got {self.probe!r}")
         device = resolve_device(self.device)
         rng = check_random_state(self.random_state)
-        seed = rng.randint(np.iinfo(np.int32).max)
+        seed = draw_seed(rng)
         classes, codes = np.unique(y, return_inverse=True)
         split = None
         if self.model is None:  # trained on the probes' training rows only
             check_float32_range(X)  # the default network trains in float32
             split = _split(y, self.validation_fraction, rng)
-            module = train_default_model(
-                X[split[0]], codes[split[0]], len(classes), seeded_generator(seed), device
-            )
+            module = train_default_model(X[split[0]], codes[split[0]], len(classes), seed, device)
             built = True
         else:
             module, built = resolve_module(self.model, X.shape[1], seeded_generator(seed))
@@ -562,7 +590,7 @@ default=None
         _check_feature_range(features, blocks)
 
         train, valid = split if split is not None else _split(y, self.validation_fraction, rng)
-        probe_seed = rng.randint(np.iinfo(np.int32).max)
+        probe_seed = draw_seed(rng)
         probes, report = {}, {}
         for name in names:
             F = features[:, blocks[name]]
@@ -606,7 +634,7 @@ default=None
         with _LayerRecorder(model, dict.fromkeys(wanted, _first_tensor), True) as rec:
             try:
                 with torch.no_grad():
-                    model(_as_tensor(X[: self.batch_size], model, device))
+                    model(_model_input(X[: self.batch_size], model, device))
             except (RuntimeError, ValueError, TypeError, IndexError) as exc:
                 raise ValueError(
                     f"model {_describe(model)} could not be applied to X with per-sample shape "
@@ -847,11 +875,10 @@ default=None
             self.model_.to(self.device_)
 
 
-def _as_tensor(X, model, device):
+def _model_input(X, model, device):
     """X as a tensor in the model's floating dtype (X's own if the model has none)."""
     param = next((p for p in model.parameters() if p.is_floating_point()), None)
-    dtype = param.dtype if param is not None else torch.from_numpy(X[:0]).dtype
-    return torch.tensor(np.asarray(X), dtype=dtype, device=device)
+    return as_tensor(X, device, None if param is None else param.dtype)
 
 
 def _extract(model, X, reducers, widths, batch_size, device):
@@ -880,7 +907,7 @@ def _extract(model, X, reducers, widths, batch_size, device):
         for start in range(0, len(X), batch_size):
             rows[0] = slice(start, start + batch_size)
             rec.outputs.clear()
-            model(_as_tensor(X[rows[0]], model, device))
+            model(_model_input(X[rows[0]], model, device))
             if len(rec.outputs) < len(writers):
                 missing = [name for name in writers if name not in rec.outputs]
                 raise ValueError(f"layers {missing} did not run on rows {start} and after")
@@ -910,7 +937,7 @@ def _split(y, validation_fraction, rng):
     """Train/validation indices, stratified by class whenever every class allows it."""
     classes, counts = np.unique(y, return_counts=True)
     n_valid = int(np.ceil(validation_fraction * len(y)))
-    seed = rng.randint(np.iinfo(np.int32).max)
+    seed = draw_seed(rng)
     stratify = counts.min() >= 2 and len(classes) <= n_valid <= len(y) - len(classes)
     splitter = StratifiedShuffleSplit if stratify else ShuffleSplit
     cv = splitter(n_splits=1, test_size=validation_fraction, random_state=seed)
