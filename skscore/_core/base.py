@@ -39,6 +39,8 @@ from skscore._core.callbacks import (
     NonFiniteGuard,
 )
 from skscore._core.distributed import process_group, shared_seeds
+from skscore._core.nn import standardization
+from skscore._core.random import draw_seeds
 from skscore._core.training import OPTIMIZERS, ObjectiveNet, TensorBatchIterator, resolve_optimizer
 from skscore._core.validation import check_finite_output, check_float32_range, reject_booleans
 from skscore.exceptions import NonFiniteLossError
@@ -279,15 +281,9 @@ class BaseNeuralEstimator(BaseEstimator):
 
     def _standardization(self, X):
         """Per-feature mean and scale (scale 1 when ``standardize=False``); NaN ignored."""
-        d = X.shape[1]
         if not self.standardize:
-            return np.zeros(d), np.ones(d)
-        mean = np.nanmean(X, axis=0, dtype=np.float64)
-        scale = np.nanstd(X, axis=0, dtype=np.float64)
-        mean = np.where(np.isfinite(mean), mean, 0.0)
-        bad = ~np.isfinite(scale) | (scale < 1e-12 * max(1.0, np.abs(mean).max()))
-        scale[bad] = 1.0
-        return mean, scale
+            return np.zeros(X.shape[1]), np.ones(X.shape[1])
+        return standardization(X)
 
     # -- training --------------------------------------------------------------------------
     def _callbacks(self):
@@ -384,7 +380,7 @@ class BaseNeuralEstimator(BaseEstimator):
             self.mean_, self.scale_ = self._standardization(X)
             self._prepare_fit(X, y)
             rng = check_random_state(self.random_state)
-            seeds = shared_seeds(rng.randint(np.iinfo(np.int32).max, size=5))
+            seeds = shared_seeds(draw_seeds(rng, 5))
             X_train, y_train, valid = (
                 self._split(X, y, np.random.RandomState(seeds[4]))
                 if epochs is None

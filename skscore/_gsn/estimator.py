@@ -24,6 +24,7 @@ from skscore._core.base import BaseNeuralEstimator
 from skscore._core.docstrings import fill_doc, shared_parameter_docs
 from skscore._core.numerics import LOG_2PI, MAX_STORED_CHAIN_STARTS
 from skscore._core.progress import Progress
+from skscore._core.random import draw_seed
 from skscore._core.validation import check_arguments, check_finite_output, check_float32_range
 from skscore._gsn.nn import GSNModule
 from skscore._gsn.objective import GSNLoss, max_walkback_steps
@@ -532,7 +533,7 @@ class GSNSampler(OneToOneFeatureMixin, TransformerMixin, DensityMixin, BaseNeura
         if X_init is None:
             X_init = self.chain_starts_[rng.randint(len(self.chain_starts_), size=n_chains)]
         generator = torch.Generator(device=self.device_)
-        generator.manual_seed(int(rng.randint(np.iinfo(np.int32).max)))
+        generator.manual_seed(draw_seed(rng))
         x = self._chain_tensor(X_init)
         progress = Progress(
             burn_in + n_keep * thin, "sampling", enabled=report and self.verbose >= 1
@@ -733,7 +734,7 @@ class GSNSampler(OneToOneFeatureMixin, TransformerMixin, DensityMixin, BaseNeura
             _check_unit_interval(X, "impute with a Bernoulli model")
         rng = check_random_state(random_state)
         generator = torch.Generator(device=self.device_)
-        generator.manual_seed(int(rng.randint(np.iinfo(np.int32).max)))
+        generator.manual_seed(draw_seed(rng))
         k = IMPUTE_CHAINS_PER_ROW
         burn_in = n_steps // 2
         module = self._chain_module()

@@ -16,6 +16,7 @@ from skscore._core.base import BaseNeuralEstimator
 from skscore._core.docstrings import shared_parameter_docs
 from skscore._core.numerics import neighbour_distance
 from skscore._core.progress import Progress
+from skscore._core.random import draw_seed
 from skscore._core.validation import check_arguments
 from skscore._noise_conditional.likelihood import flow_log_likelihood
 from skscore._noise_conditional.nn import NoiseConditionalField
@@ -806,9 +807,7 @@ class NoiseConditionalScoreEstimator(DensityMixin, BaseNeuralEstimator):
             n_levels = 20 if method == "annealed" else 32
         n_steps = 4 if n_steps is None else n_steps
         rng = check_random_state(random_state)
-        generator = torch.Generator(device=self.device_).manual_seed(
-            int(rng.randint(np.iinfo(np.int32).max))
-        )
+        generator = torch.Generator(device=self.device_).manual_seed(draw_seed(rng))
         module = self._float32_module().requires_grad_(False)
         sigmas = np.geomspace(self.sigma_max_, self.sigma_min_, n_levels)
         n_chunks = math.ceil(n_samples / SAMPLE_CHUNK_ROWS)
