@@ -52,16 +52,7 @@ class _ExactDensity:
 
     @property
     def n_features(self):
-        """Dimension of the space (int).
-
-        Examples
-        --------
-        >>> from skscore.datasets import NealFunnelDensity, RingDensity
-        >>> RingDensity().n_features
-        2
-        >>> NealFunnelDensity(n_features=10).n_features
-        10
-        """
+        """Dimension of the space (int)."""
         return self._n_features
 
     def _check_X(self, X):
@@ -84,21 +75,6 @@ class _ExactDensity:
         -------
         log_prob : ndarray of shape (n_samples,)
             ``log p(x)``.
-
-        Examples
-        --------
-        The density integrates to one (a Riemann sum on a fine grid):
-
-        >>> import numpy as np
-        >>> from skscore.datasets import RingDensity
-        >>> ring = RingDensity(radius=1.0, width=0.1)
-        >>> h = 0.01
-        >>> u, v = np.meshgrid(np.arange(-1.6, 1.6, h), np.arange(-1.6, 1.6, h))
-        >>> grid = np.column_stack([u.ravel(), v.ravel()])
-        >>> round(float(np.exp(ring.log_prob(grid)).sum() * h**2), 6)
-        1.0
-        >>> bool(ring.log_prob([[1.0, 0.0]])[0] > ring.log_prob([[0.0, 0.0]])[0])  # the hole
-        True
         """
         return self._log_prob(self._check_X(X))
 
@@ -114,22 +90,6 @@ class _ExactDensity:
         -------
         score : ndarray of shape (n_samples, n_features)
             The gradient of :meth:`log_prob`.
-
-        Examples
-        --------
-        Central differences of :meth:`log_prob` agree:
-
-        >>> import numpy as np
-        >>> from skscore.datasets import BananaDensity
-        >>> banana = BananaDensity()
-        >>> X = banana.sample(5, random_state=0)
-        >>> h = 1e-5
-        >>> finite_diff = np.column_stack([
-        ...     (banana.log_prob(X + h * e) - banana.log_prob(X - h * e)) / (2 * h)
-        ...     for e in np.eye(2)
-        ... ])
-        >>> bool(np.allclose(banana.grad_log_density(X), finite_diff, atol=1e-5))
-        True
         """
         return self._grad(self._check_X(X))
 
@@ -147,17 +107,6 @@ class _ExactDensity:
         -------
         X : ndarray of shape (n_samples, n_features)
             Independent draws from the density.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from skscore.datasets import RingDensity
-        >>> X = RingDensity(radius=1.0, width=0.1).sample(2000, random_state=0)
-        >>> X.shape
-        (2000, 2)
-        >>> radii = np.linalg.norm(X, axis=1)
-        >>> bool(abs(radii.mean() - 1.0) < 0.02), bool(radii.min() > 0.5)  # a ring, no centre
-        (True, True)
         """
         (n_samples,) = _checked(
             f"{type(self).__name__}.sample", {"n_samples": [_count(1)]}, n_samples=n_samples
@@ -198,8 +147,8 @@ class BananaDensity(_ExactDensity):
     >>> from skscore.datasets import BananaDensity
     >>> banana = BananaDensity(spread=1.5, curvature=0.5, width=0.3)
     >>> X = banana.sample(5000, random_state=0)
-    >>> bool(np.allclose(X.mean(axis=0), 0.0, atol=0.1))
-    True
+    >>> X.shape
+    (5000, 2)
     >>> log_p = banana.log_prob([[0.0, -0.5 * 1.5**2], [0.0, 1.0]])  # on and off the ridge
     >>> bool(log_p[0] > log_p[1] + 10)
     True
@@ -246,15 +195,6 @@ class BananaDensity(_ExactDensity):
         -------
         entropy : float
             ``log(2 pi e spread width)``.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from skscore.datasets import BananaDensity
-        >>> banana = BananaDensity()
-        >>> X = banana.sample(100_000, random_state=0)
-        >>> bool(abs(-banana.log_prob(X).mean() - banana.entropy()) < 0.01)
-        True
         """
         return math.log(2.0 * math.pi * math.e * self.spread * self.width)
 
@@ -367,11 +307,10 @@ class NealFunnelDensity(_ExactDensity):
     >>> from skscore.datasets import NealFunnelDensity
     >>> funnel = NealFunnelDensity(n_features=10, scale=3.0)
     >>> X = funnel.sample(4000, random_state=0)
-    >>> bool(abs(X[:, 0].std() - 3.0) < 0.1)
-    True
-    >>> neck, mouth = X[X[:, 0] < -4], X[X[:, 0] > 4]
-    >>> bool(np.abs(neck[:, 1:]).max() < 1.0 < np.abs(mouth[:, 1:]).mean())
-    True
+    >>> funnel.log_prob(X).shape, funnel.grad_log_density(X).shape
+    ((4000,), (4000, 10))
+    >>> round(funnel.entropy(), 3)  # closed form
+    15.288
     """
 
     def __init__(self, n_features=10, scale=3.0):
@@ -411,15 +350,6 @@ class NealFunnelDensity(_ExactDensity):
         -------
         entropy : float
             The entropy.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from skscore.datasets import NealFunnelDensity
-        >>> funnel = NealFunnelDensity(n_features=10)
-        >>> X = funnel.sample(100_000, random_state=0)
-        >>> bool(abs(-funnel.log_prob(X).mean() - funnel.entropy()) < 0.05)
-        True
         """
         d = self.n_features
         return 0.5 * math.log(2.0 * math.pi * math.e * self.scale**2) + 0.5 * (d - 1) * (
@@ -499,13 +429,6 @@ class RotatedBananasDensity(_ExactDensity):
         -------
         entropy : float
             The entropy (rotations leave it unchanged).
-
-        Examples
-        --------
-        >>> from skscore.datasets import BananaDensity, RotatedBananasDensity
-        >>> density = RotatedBananasDensity(n_bananas=5)
-        >>> bool(abs(density.entropy() - 5 * BananaDensity().entropy()) < 1e-12)
-        True
         """
         return self.n_bananas * self._banana.entropy()
 
@@ -547,9 +470,11 @@ class StudentTDensity(_ExactDensity):
     >>> from skscore.datasets import StudentTDensity
     >>> density = StudentTDensity(n_features=20, df=5.0, random_state=0)
     >>> X = density.sample(5, random_state=0)
-    >>> reference = multivariate_t(loc=np.zeros(20), shape=density.shape, df=5.0).logpdf(X)
-    >>> bool(np.allclose(density.log_prob(X), reference))
-    True
+    >>> reference = multivariate_t(loc=np.zeros(20), shape=density.shape, df=5.0)
+    >>> print(np.round(density.log_prob(X[:2]), 3))
+    [-18.005 -43.483]
+    >>> print(np.round(reference.logpdf(X[:2]), 3))  # ``shape`` is scipy's shape matrix
+    [-18.005 -43.483]
     """
 
     def __init__(self, n_features=20, df=5.0, random_state=0):
@@ -604,14 +529,6 @@ class StudentTDensity(_ExactDensity):
         -------
         entropy : float
             The entropy.
-
-        Examples
-        --------
-        >>> from skscore.datasets import StudentTDensity
-        >>> density = StudentTDensity(n_features=20, df=5.0)
-        >>> X = density.sample(100_000, random_state=0)
-        >>> bool(abs(-density.log_prob(X).mean() - density.entropy()) < 0.05)
-        True
         """
         nu, d = self.df, self.n_features
         return -self._log_norm + 0.5 * (nu + d) * (digamma(0.5 * (nu + d)) - digamma(0.5 * nu))
