@@ -237,8 +237,8 @@ def mmd(X, Y, bandwidth=None):
     >>> from skscore.metrics import mmd
     >>> rng = np.random.RandomState(0)
     >>> X, Y = rng.normal(size=(200, 2)), rng.normal(size=(200, 2))
-    >>> bool(abs(mmd(X, Y)) < 0.02), bool(mmd(X, Y + 2.0) > 0.2)
-    (True, True)
+    >>> round(mmd(X, Y), 3), round(mmd(X, Y + 2.0), 3)  # same law (can be < 0), shifted
+    (-0.002, 0.576)
     """
     X = _check_2d(X, "X", min_samples=2)
     Y = _check_2d(Y, "Y", min_samples=2)
@@ -282,8 +282,8 @@ def energy_distance(X, Y):
     >>> from skscore.metrics import energy_distance
     >>> rng = np.random.RandomState(0)
     >>> X, Y = rng.normal(size=(200, 2)), rng.normal(size=(200, 2))
-    >>> bool(energy_distance(X, Y) < 0.05), bool(energy_distance(X, Y + 2.0) > 1.0)
-    (True, True)
+    >>> round(energy_distance(X, Y), 3), round(energy_distance(X, Y + 2.0), 3)
+    (0.013, 2.689)
     """
     X = _check_2d(X, "X")
     Y = _check_2d(Y, "Y")
@@ -398,10 +398,10 @@ def parzen_log_likelihood(samples, X, bandwidth=None, X_valid=None, return_bandw
     >>> rng = np.random.RandomState(0)
     >>> samples, X_valid, X = (rng.normal(size=(n, 2)) for n in (1000, 200, 200))
     >>> ll, h = parzen_log_likelihood(samples, X, X_valid=X_valid, return_bandwidth=True)
-    >>> bool(-3.2 < ll < -2.6), bool(0.05 < h < 1.0)
-    (True, True)
-    >>> round(parzen_log_likelihood(samples, X, bandwidth=h), 6) == round(ll, 6)
-    True
+    >>> round(ll, 2), round(h, 3)
+    (-2.77, 0.281)
+    >>> round(parzen_log_likelihood(samples, X, bandwidth=h), 2)  # the selected h, given
+    -2.77
     """
     samples = _check_2d(samples, "samples")
     X = _check_2d(X, "X")
