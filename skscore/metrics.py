@@ -10,15 +10,18 @@
   Jacobian is symmetric everywhere.
 """
 
+from __future__ import annotations
+
 import math
 import numbers
 import warnings
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, validate_params
 
-from skscore._core.fields import as_field
+from skscore._core.fields import FieldLike, as_field
 from skscore._core.numerics import neighbour_distance
 from skscore._core.validation import check_bounds
 
@@ -133,7 +136,7 @@ def _nearest_neighbour_scale(samples):
 # ---------------------------------------------------------------------------
 
 
-def fisher_divergence(score_true, score_est, relative=True):
+def fisher_divergence(score_true: ArrayLike, score_est: ArrayLike, relative: bool = True) -> float:
     """Fisher divergence between an estimated and a true score field on samples.
 
     ``F = mean_i ||s_est(x_i) - s_true(x_i)||^2``, the quantity Hyvärinen's score
@@ -199,7 +202,7 @@ def fisher_divergence(score_true, score_est, relative=True):
     {"X": ["array-like"], "Y": ["array-like"], "bandwidth": [_POSITIVE, None]},
     prefer_skip_nested_validation=True,
 )
-def mmd(X, Y, bandwidth=None):
+def mmd(X: ArrayLike, Y: ArrayLike, bandwidth: float | None = None) -> float:
     """Squared maximum mean discrepancy with a Gaussian kernel (unbiased estimate).
 
     ``MMD^2 = E k(x, x') + E k(y, y') - 2 E k(x, y)`` with
@@ -257,7 +260,7 @@ def mmd(X, Y, bandwidth=None):
     return k_xx + k_yy - 2.0 * k_xy
 
 
-def energy_distance(X, Y):
+def energy_distance(X: ArrayLike, Y: ArrayLike) -> float:
     """Energy distance between two samples (Székely & Rizzo).
 
     ``2 E||X - Y|| - E||X - X'|| - E||Y - Y'||`` with all expectations replaced by
@@ -351,7 +354,13 @@ def _parzen_log_densities(centres, X, h_max, n_bandwidths=1):
     },
     prefer_skip_nested_validation=True,
 )
-def parzen_log_likelihood(samples, X, bandwidth=None, X_valid=None, return_bandwidth=False):
+def parzen_log_likelihood(
+    samples: ArrayLike,
+    X: ArrayLike,
+    bandwidth: float | None = None,
+    X_valid: ArrayLike | None = None,
+    return_bandwidth: bool = False,
+) -> float | tuple[float, float]:
     """Mean log-likelihood of ``X`` under a Gaussian Parzen window on ``samples``.
 
     The density is ``q(x) = (1/m) sum_j N(x; s_j, h^2 I)`` over the ``m`` generated
@@ -439,7 +448,9 @@ def parzen_log_likelihood(samples, X, bandwidth=None, X_valid=None, return_bandw
     },
     prefer_skip_nested_validation=True,
 )
-def low_density_fraction(log_prob_samples, log_prob_data, q=0.01):
+def low_density_fraction(
+    log_prob_samples: ArrayLike, log_prob_data: ArrayLike, q: float = 0.01
+) -> float:
     """Fraction of samples in regions where the true density is low.
 
     A sample is in a low-density region if its true log-density is below the
@@ -497,7 +508,7 @@ def _check_log_probs(values, name):
 # ---------------------------------------------------------------------------
 
 
-def symmetricity(A):
+def symmetricity(A: ArrayLike) -> float | np.ndarray:
     """Fraction of a matrix's squared Frobenius norm in its symmetric part.
 
     ``||(A + A^T)/2||_F^2 / ||A||_F^2``. Because the symmetric and antisymmetric
@@ -544,7 +555,9 @@ def symmetricity(A):
     {"estimator": "no_validation", "X": ["array-like"], "eps": [_POSITIVE, None]},
     prefer_skip_nested_validation=True,
 )
-def jacobian_symmetricity(estimator, X, eps=None):
+def jacobian_symmetricity(
+    estimator: FieldLike, X: ArrayLike, eps: float | None = None
+) -> np.ndarray:
     """Symmetricity of the Jacobian of an estimator's vector field at each row of ``X``.
 
     The field is the score ``∇ log p`` of a score estimator or density (its Jacobian is the
@@ -599,7 +612,11 @@ def jacobian_symmetricity(estimator, X, eps=None):
     },
     prefer_skip_nested_validation=True,
 )
-def curl_2d(field, bounds, grid_size=50):
+def curl_2d(
+    field: FieldLike,
+    bounds: tuple[float, float, float, float],
+    grid_size: int = 50,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Scalar curl ``dF_y/dx - dF_x/dy`` of a 2-D vector field on a regular grid.
 
     A field on a simply connected domain is conservative (a gradient field) exactly
