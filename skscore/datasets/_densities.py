@@ -9,10 +9,13 @@ ridge, a hole, a neck whose width changes by orders of magnitude, correlated cur
 heavy tails).
 """
 
+from __future__ import annotations
+
 import math
 import numbers
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.special import digamma, gammaln, log_ndtr, ndtr
 from scipy.stats import ortho_group
 from sklearn.utils import check_array, check_random_state
@@ -51,7 +54,7 @@ class _ExactDensity:
         return f"{type(self).__name__}(n_features={self.n_features})"
 
     @property
-    def n_features(self):
+    def n_features(self) -> int:
         """Dimension of the space (int)."""
         return self._n_features
 
@@ -63,7 +66,7 @@ class _ExactDensity:
             )
         return X
 
-    def log_prob(self, X):
+    def log_prob(self, X: ArrayLike) -> np.ndarray:
         """Exact, normalised log-density at each row of ``X``, in nats.
 
         Parameters
@@ -78,7 +81,7 @@ class _ExactDensity:
         """
         return self._log_prob(self._check_X(X))
 
-    def grad_log_density(self, X):
+    def grad_log_density(self, X: ArrayLike) -> np.ndarray:
         """Exact score ``grad_x log p(x)`` at each row of ``X``.
 
         Parameters
@@ -93,7 +96,9 @@ class _ExactDensity:
         """
         return self._grad(self._check_X(X))
 
-    def sample(self, n_samples=1, random_state=None):
+    def sample(
+        self, n_samples: int = 1, random_state: int | np.random.RandomState | None = None
+    ) -> np.ndarray:
         """Draw independent samples.
 
         Parameters
@@ -154,7 +159,7 @@ class BananaDensity(_ExactDensity):
     True
     """
 
-    def __init__(self, spread=1.5, curvature=0.5, width=0.3):
+    def __init__(self, spread: float = 1.5, curvature: float = 0.5, width: float = 0.3) -> None:
         self.spread, self.curvature, self.width = _checked(
             "BananaDensity",
             {"spread": [_POSITIVE], "curvature": [_REAL], "width": [_POSITIVE]},
@@ -185,7 +190,7 @@ class BananaDensity(_ExactDensity):
         x2 = self.curvature * (x1**2 - self.spread**2) + self.width * eps[:, 1]
         return np.column_stack([x1, x2])
 
-    def entropy(self):
+    def entropy(self) -> float:
         """Differential entropy in nats (closed form; ``-E[log p(x)]``).
 
         The shear has unit Jacobian, so the entropy is that of the independent Gaussians
@@ -233,7 +238,7 @@ class RingDensity(_ExactDensity):
     [ -0.45 -50.45]
     """
 
-    def __init__(self, radius=1.0, width=0.1):
+    def __init__(self, radius: float = 1.0, width: float = 0.1) -> None:
         self.radius, self.width = _checked(
             "RingDensity", {"radius": [_POSITIVE], "width": [_POSITIVE]}, radius=radius, width=width
         )
@@ -313,7 +318,7 @@ class NealFunnelDensity(_ExactDensity):
     15.288
     """
 
-    def __init__(self, n_features=10, scale=3.0):
+    def __init__(self, n_features: int = 10, scale: float = 3.0) -> None:
         self._n_features, self.scale = _checked(
             "NealFunnelDensity",
             {"n_features": [_count(2)], "scale": [_POSITIVE]},
@@ -340,7 +345,7 @@ class NealFunnelDensity(_ExactDensity):
         x = np.exp(0.5 * v)[:, None] * rng.standard_normal((n_samples, self.n_features - 1))
         return np.column_stack([v, x])
 
-    def entropy(self):
+    def entropy(self) -> float:
         """Differential entropy in nats (closed form; ``-E[log p(x)]``).
 
         ``H(v) + (n_features - 1) E[H(N(0, exp(v)))]`` with ``E[v] = 0``:
@@ -397,7 +402,14 @@ class RotatedBananasDensity(_ExactDensity):
     True
     """
 
-    def __init__(self, n_bananas=5, spread=1.5, curvature=0.5, width=0.3, random_state=0):
+    def __init__(
+        self,
+        n_bananas: int = 5,
+        spread: float = 1.5,
+        curvature: float = 0.5,
+        width: float = 0.3,
+        random_state: int | np.random.RandomState | None = 0,
+    ) -> None:
         (self.n_bananas,) = _checked(
             "RotatedBananasDensity", {"n_bananas": [_count(1)]}, n_bananas=n_bananas
         )
@@ -422,7 +434,7 @@ class RotatedBananasDensity(_ExactDensity):
         pairs = self._banana._sample(n_samples * self.n_bananas, rng)
         return pairs.reshape(n_samples, -1) @ self.rotation.T
 
-    def entropy(self):
+    def entropy(self) -> float:
         """Differential entropy in nats: ``n_bananas`` times a banana's.
 
         Returns
@@ -477,7 +489,12 @@ class StudentTDensity(_ExactDensity):
     [-18.005 -43.483]
     """
 
-    def __init__(self, n_features=20, df=5.0, random_state=0):
+    def __init__(
+        self,
+        n_features: int = 20,
+        df: float = 5.0,
+        random_state: int | np.random.RandomState | None = 0,
+    ) -> None:
         self._n_features, self.df = _checked(
             "StudentTDensity",
             {"n_features": [_count(1)], "df": [_POSITIVE]},
@@ -520,7 +537,7 @@ class StudentTDensity(_ExactDensity):
         g = rng.chisquare(self.df, size=n_samples)
         return (z @ self._chol.T) / np.sqrt(g / self.df)[:, None]
 
-    def entropy(self):
+    def entropy(self) -> float:
         """Differential entropy in nats (closed form; ``-E[log p(x)]``).
 
         ``-log_norm + (df + d)/2 (psi((df + d)/2) - psi(df/2))``, psi the digamma function.

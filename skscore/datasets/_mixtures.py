@@ -1,11 +1,14 @@
 """Toy data sets (thesis spiral, closed 10-D curve, binary digits) and exact Gaussian mixtures."""
 
+from __future__ import annotations
+
 import functools
 import math
 import numbers
 import warnings
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.linalg import solve_triangular
 from sklearn.datasets import load_digits
 from sklearn.utils import Bunch, check_array, check_random_state
@@ -54,7 +57,11 @@ def _spiral_curve(t):
     {"n_samples": [_COUNT], "noise": [_NON_NEGATIVE], "random_state": ["random_state"]},
     prefer_skip_nested_validation=True,
 )
-def make_spiral(n_samples=1000, noise=0.0, random_state=None):
+def make_spiral(
+    n_samples: int = 1000,
+    noise: float = 0.0,
+    random_state: int | np.random.RandomState | None = None,
+) -> np.ndarray:
     """Generate the 2-D spiral of Alain & Bengio (2014), section 3.3.4.
 
     ``t ~ Uniform(3, 12)``, ``x = 0.04 t sin(t)``, ``y = 0.04 t cos(t)``, plus
@@ -153,7 +160,12 @@ def _manifold_speed(t, n_features):
     },
     prefer_skip_nested_validation=True,
 )
-def make_manifold(n_samples=1000, n_features=10, noise=0.05, random_state=None):
+def make_manifold(
+    n_samples: int = 1000,
+    n_features: int = 10,
+    noise: float = 0.05,
+    random_state: int | np.random.RandomState | None = None,
+) -> np.ndarray:
     """Generate points near a closed smooth 1-D curve in ``n_features`` dimensions.
 
     ``t ~ Uniform(0, 2 pi)`` and each coordinate is a fixed short Fourier series in
@@ -199,7 +211,7 @@ def make_manifold(n_samples=1000, n_features=10, noise=0.05, random_state=None):
 
 
 @validate_params({"return_X_y": ["boolean"]}, prefer_skip_nested_validation=True)
-def load_binary_digits(return_X_y=False):
+def load_binary_digits(return_X_y: bool = False) -> Bunch | tuple[np.ndarray, np.ndarray]:
     """Load scikit-learn's 8x8 digits binarised to {0, 1}.
 
     Pixel intensities (0..16) of :func:`sklearn.datasets.load_digits` are mapped to
@@ -370,7 +382,12 @@ class GaussianMixtureDensity:
 
     _field_methods = ("grad_log_density", None, "log_prob")
 
-    def __init__(self, means, covariances, weights=None):
+    def __init__(
+        self,
+        means: ArrayLike,
+        covariances: float | ArrayLike,
+        weights: ArrayLike | None = None,
+    ) -> None:
         try:
             means = np.array(means, dtype=np.float64)
         except (TypeError, ValueError) as exc:
@@ -420,12 +437,12 @@ class GaussianMixtureDensity:
 
     # -- properties --------------------------------------------------------
     @property
-    def means(self):
+    def means(self) -> np.ndarray:
         """Component means, ndarray of shape (n_components, n_features) (read-only)."""
         return self._means
 
     @property
-    def covariances(self):
+    def covariances(self) -> np.ndarray:
         """Full covariance matrices, ndarray of shape (n_components, n_features, n_features).
 
         Scalar, per-component and diagonal ``covariances`` given to the constructor are
@@ -444,7 +461,7 @@ class GaussianMixtureDensity:
         return self._cov
 
     @property
-    def weights(self):
+    def weights(self) -> np.ndarray:
         """Mixture weights, ndarray of shape (n_components,), normalised to sum to one.
 
         Examples
@@ -459,12 +476,12 @@ class GaussianMixtureDensity:
         return self._weights
 
     @property
-    def n_components(self):
+    def n_components(self) -> int:
         """Number of mixture components (int)."""
         return self._means.shape[0]
 
     @property
-    def n_features(self):
+    def n_features(self) -> int:
         """Dimension of the space (int)."""
         return self._means.shape[1]
 
@@ -541,7 +558,7 @@ class GaussianMixtureDensity:
             return self._evaluate_isotropic(X, with_score)
         return self._evaluate_general(X, with_score)
 
-    def log_prob(self, X):
+    def log_prob(self, X: ArrayLike) -> np.ndarray:
         """Exact log-density at each row of ``X``.
 
         Parameters
@@ -557,7 +574,7 @@ class GaussianMixtureDensity:
         X = self._check_X(X)
         return self._evaluate(X, with_score=False)[0]
 
-    def grad_log_density(self, X):
+    def grad_log_density(self, X: ArrayLike) -> np.ndarray:
         """Exact score ``grad_x log p(x)`` at each row of ``X``.
 
         ``sum_k r_k(x) (-Sigma_k^{-1} (x - mu_k))`` with responsibilities
@@ -577,7 +594,7 @@ class GaussianMixtureDensity:
         X = self._check_X(X)
         return self._evaluate(X, with_score=True)[1]
 
-    def score(self, X):
+    def score(self, X: ArrayLike) -> np.ndarray:
         """Deprecated name of :meth:`grad_log_density` (the gradient, not a likelihood).
 
         Parameters
@@ -598,7 +615,9 @@ class GaussianMixtureDensity:
         )
         return self.grad_log_density(X)
 
-    def sample(self, n_samples=1, random_state=None):
+    def sample(
+        self, n_samples: int = 1, random_state: int | np.random.RandomState | None = None
+    ) -> np.ndarray:
         """Draw independent samples.
 
         Parameters
@@ -629,7 +648,7 @@ class GaussianMixtureDensity:
             start += count
         return out[rng.permutation(n_samples)]
 
-    def smoothed(self, sigma):
+    def smoothed(self, sigma: float) -> GaussianMixtureDensity:
         """Density of ``x + sigma * eps`` with ``x ~ p``, ``eps ~ N(0, I)``.
 
         The convolution of the mixture with ``N(0, sigma^2 I)``: every covariance
@@ -666,7 +685,7 @@ def _auto_components(max_speed, t_range, width):
 @validate_params(
     {"width": [_POSITIVE], "n_components": [_COUNT, None]}, prefer_skip_nested_validation=True
 )
-def spiral_density(width=0.02, n_components=None):
+def spiral_density(width: float = 0.02, n_components: int | None = None) -> GaussianMixtureDensity:
     """Gaussian mixture along the :func:`make_spiral` curve (exact ground truth).
 
     Equal-weight isotropic components of standard deviation ``width`` with means
@@ -712,7 +731,9 @@ def spiral_density(width=0.02, n_components=None):
     },
     prefer_skip_nested_validation=True,
 )
-def manifold_density(n_features=10, width=0.05, n_components=None):
+def manifold_density(
+    n_features: int = 10, width: float = 0.05, n_components: int | None = None
+) -> GaussianMixtureDensity:
     """Gaussian mixture along the :func:`make_manifold` curve (exact ground truth).
 
     Equal-weight isotropic components of standard deviation ``width`` with means
@@ -762,7 +783,13 @@ def manifold_density(n_features=10, width=0.05, n_components=None):
     },
     prefer_skip_nested_validation=True,
 )
-def random_mixture_density(n_features=50, n_components=5, rank=2, width=0.1, random_state=0):
+def random_mixture_density(
+    n_features: int = 50,
+    n_components: int = 5,
+    rank: int = 2,
+    width: float = 0.1,
+    random_state: int | np.random.RandomState | None = 0,
+) -> GaussianMixtureDensity:
     """Random Gaussian mixture with low-rank-plus-isotropic covariances.
 
     Component ``k`` has covariance ``U_k U_k^T + width^2 I`` with ``U_k`` of shape
