@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
+from typing import cast
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -596,7 +597,8 @@ def jacobian_symmetricity(
     [0.6667 0.6667 0.6667] 0.6667
     """
     X = _check_2d(X, "X")
-    return symmetricity(as_field(estimator, "estimator").jacobian(X, eps=eps))
+    # a stack of Jacobians, so an array (not the float of a single matrix)
+    return cast(np.ndarray, symmetricity(as_field(estimator, "estimator").jacobian(X, eps=eps)))
 
 
 # ---------------------------------------------------------------------------

@@ -11,7 +11,7 @@ potential, up to a constant).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -174,18 +174,20 @@ def as_field(obj: FieldLike, what: str = "field") -> Field:
     name = f"{what} ({type(obj).__name__})"
     methods = getattr(type(obj), "_field_methods", None)
     if methods is not None:
-        gradient, jacobian, log_density = (
-            None if method is None else getattr(obj, method) for method in methods
-        )
+        bound: list[Any] = [None if method is None else getattr(obj, method) for method in methods]
+        gradient, jacobian, log_density = bound
         return Field(gradient, jacobian, log_density, name=name)
     if callable(obj):
         return Field(obj, name=name)
+    estimator: Any = obj  # duck-typed from here on
     is_density = isinstance(obj, DensityMixin)  # GaussianMixture's predict gives labels
-    if callable(getattr(obj, "predict", None)) and not is_density:
-        return Field(obj.predict, name=name)
-    if callable(getattr(obj, "score_samples", None)):  # a scikit-learn density estimator
+    if callable(getattr(estimator, "predict", None)) and not is_density:
+        return Field(estimator.predict, name=name)
+    if callable(getattr(estimator, "score_samples", None)):  # a scikit-learn density estimator
         return Field(
-            _numerical_gradient(obj.score_samples), log_density=obj.score_samples, name=name
+            _numerical_gradient(estimator.score_samples),
+            log_density=estimator.score_samples,
+            name=name,
         )
     raise TypeError(
         f"{what} must be a callable X -> field, a skscore estimator or density, a "

@@ -49,9 +49,19 @@ class _ExactDensity:
     ``_sample`` on validated float64 input."""
 
     _field_methods = ("grad_log_density", None, "log_prob")
+    _n_features: int
 
     def __repr__(self):
         return f"{type(self).__name__}(n_features={self.n_features})"
+
+    def _log_prob(self, X: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _grad(self, X: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _sample(self, n_samples: int, rng: np.random.RandomState) -> np.ndarray:
+        raise NotImplementedError
 
     @property
     def n_features(self) -> int:
