@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
-from typing import cast
+from typing import Literal, cast, overload
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -343,6 +343,33 @@ def _parzen_log_densities(centres, X, h_max, n_bandwidths=1):
             d_min = new_min
         out[i0 : i0 + _CHUNK_ROWS] = -np.outer(d_min, gamma) + np.log(sums)
     return out - math.log(m) - 0.5 * d * np.log(2.0 * np.pi * h * h)
+
+
+@overload
+def parzen_log_likelihood(
+    samples: ArrayLike,
+    X: ArrayLike,
+    bandwidth: float | None = ...,
+    X_valid: ArrayLike | None = ...,
+    return_bandwidth: Literal[False] = ...,
+) -> float: ...
+@overload
+def parzen_log_likelihood(
+    samples: ArrayLike,
+    X: ArrayLike,
+    bandwidth: float | None = ...,
+    X_valid: ArrayLike | None = ...,
+    *,
+    return_bandwidth: Literal[True],
+) -> tuple[float, float]: ...
+@overload
+def parzen_log_likelihood(
+    samples: ArrayLike,
+    X: ArrayLike,
+    bandwidth: float | None,
+    X_valid: ArrayLike | None,
+    return_bandwidth: bool,
+) -> float | tuple[float, float]: ...
 
 
 @validate_params(

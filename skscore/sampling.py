@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import warnings
 from numbers import Integral, Real
-from typing import Literal
+from typing import Literal, overload
 
 import numpy as np
 import torch
@@ -480,6 +480,53 @@ _COMMON_PARAMS_DOC = """score_fn : callable or estimator
         otherwise)."""
 
 
+@overload
+def metropolis_hastings(
+    score_fn: FieldLike,
+    X_init: ArrayLike,
+    *,
+    n_steps: int = ...,
+    burn_in: int = ...,
+    step_size: Literal["auto"] | float = ...,
+    initial_step_size: float | None = ...,
+    target_acceptance: float = ...,
+    n_path_points: int = ...,
+    random_state: int | np.random.RandomState | None = ...,
+    return_acceptance: Literal[False] = ...,
+    verbose: int = ...,
+) -> np.ndarray: ...
+@overload
+def metropolis_hastings(
+    score_fn: FieldLike,
+    X_init: ArrayLike,
+    *,
+    n_steps: int = ...,
+    burn_in: int = ...,
+    step_size: Literal["auto"] | float = ...,
+    initial_step_size: float | None = ...,
+    target_acceptance: float = ...,
+    n_path_points: int = ...,
+    random_state: int | np.random.RandomState | None = ...,
+    return_acceptance: Literal[True],
+    verbose: int = ...,
+) -> tuple[np.ndarray, float]: ...
+@overload
+def metropolis_hastings(
+    score_fn: FieldLike,
+    X_init: ArrayLike,
+    *,
+    n_steps: int = ...,
+    burn_in: int = ...,
+    step_size: Literal["auto"] | float = ...,
+    initial_step_size: float | None = ...,
+    target_acceptance: float = ...,
+    n_path_points: int = ...,
+    random_state: int | np.random.RandomState | None = ...,
+    return_acceptance: bool,
+    verbose: int = ...,
+) -> np.ndarray | tuple[np.ndarray, float]: ...
+
+
 @validate_params(_SAMPLER_CONSTRAINTS, prefer_skip_nested_validation=True)
 @fill_doc(params=_COMMON_PARAMS_DOC.replace("{target}", "0.3"))
 def metropolis_hastings(
@@ -546,6 +593,53 @@ def metropolis_hastings(
         return_acceptance=return_acceptance,
         verbose=verbose,
     )
+
+
+@overload
+def mala(
+    score_fn: FieldLike,
+    X_init: ArrayLike,
+    *,
+    n_steps: int = ...,
+    burn_in: int = ...,
+    step_size: Literal["auto"] | float = ...,
+    initial_step_size: float | None = ...,
+    target_acceptance: float = ...,
+    n_path_points: int = ...,
+    random_state: int | np.random.RandomState | None = ...,
+    return_acceptance: Literal[False] = ...,
+    verbose: int = ...,
+) -> np.ndarray: ...
+@overload
+def mala(
+    score_fn: FieldLike,
+    X_init: ArrayLike,
+    *,
+    n_steps: int = ...,
+    burn_in: int = ...,
+    step_size: Literal["auto"] | float = ...,
+    initial_step_size: float | None = ...,
+    target_acceptance: float = ...,
+    n_path_points: int = ...,
+    random_state: int | np.random.RandomState | None = ...,
+    return_acceptance: Literal[True],
+    verbose: int = ...,
+) -> tuple[np.ndarray, float]: ...
+@overload
+def mala(
+    score_fn: FieldLike,
+    X_init: ArrayLike,
+    *,
+    n_steps: int = ...,
+    burn_in: int = ...,
+    step_size: Literal["auto"] | float = ...,
+    initial_step_size: float | None = ...,
+    target_acceptance: float = ...,
+    n_path_points: int = ...,
+    random_state: int | np.random.RandomState | None = ...,
+    return_acceptance: bool,
+    verbose: int = ...,
+) -> np.ndarray | tuple[np.ndarray, float]: ...
 
 
 @validate_params(_SAMPLER_CONSTRAINTS, prefer_skip_nested_validation=True)
@@ -616,6 +710,53 @@ def mala(
         return_acceptance=return_acceptance,
         verbose=verbose,
     )
+
+
+@overload
+def langevin(
+    score_fn: FieldLike,
+    X_init: ArrayLike,
+    *,
+    n_steps: int = ...,
+    burn_in: int = ...,
+    step_size: Literal["auto"] | float = ...,
+    initial_step_size: float | None = ...,
+    target_acceptance: float = ...,
+    n_path_points: int = ...,
+    random_state: int | np.random.RandomState | None = ...,
+    return_acceptance: Literal[False] = ...,
+    verbose: int = ...,
+) -> np.ndarray: ...
+@overload
+def langevin(
+    score_fn: FieldLike,
+    X_init: ArrayLike,
+    *,
+    n_steps: int = ...,
+    burn_in: int = ...,
+    step_size: Literal["auto"] | float = ...,
+    initial_step_size: float | None = ...,
+    target_acceptance: float = ...,
+    n_path_points: int = ...,
+    random_state: int | np.random.RandomState | None = ...,
+    return_acceptance: Literal[True],
+    verbose: int = ...,
+) -> tuple[np.ndarray, float]: ...
+@overload
+def langevin(
+    score_fn: FieldLike,
+    X_init: ArrayLike,
+    *,
+    n_steps: int = ...,
+    burn_in: int = ...,
+    step_size: Literal["auto"] | float = ...,
+    initial_step_size: float | None = ...,
+    target_acceptance: float = ...,
+    n_path_points: int = ...,
+    random_state: int | np.random.RandomState | None = ...,
+    return_acceptance: bool,
+    verbose: int = ...,
+) -> np.ndarray | tuple[np.ndarray, float]: ...
 
 
 @validate_params(_SAMPLER_CONSTRAINTS, prefer_skip_nested_validation=True)

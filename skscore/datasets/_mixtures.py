@@ -6,6 +6,7 @@ import functools
 import math
 import numbers
 import warnings
+from typing import Literal, overload
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -208,6 +209,14 @@ def make_manifold(
     if noise > 0:
         X += noise * rng.standard_normal(X.shape)
     return X
+
+
+@overload
+def load_binary_digits(return_X_y: Literal[False] = ...) -> Bunch: ...
+@overload
+def load_binary_digits(return_X_y: Literal[True]) -> tuple[np.ndarray, np.ndarray]: ...
+@overload
+def load_binary_digits(return_X_y: bool) -> Bunch | tuple[np.ndarray, np.ndarray]: ...
 
 
 @validate_params({"return_X_y": ["boolean"]}, prefer_skip_nested_validation=True)
