@@ -21,6 +21,7 @@ PUBLIC_MODULES = [
     "skscore",
     "skscore.curvature",
     "skscore.datasets",
+    "skscore.exceptions",
     "skscore.importance",
     "skscore.metrics",
     "skscore.nonparametric",
@@ -152,6 +153,7 @@ def test_the_public_api_is_found():
     assert PUBLIC_API["skscore.DenoisingAEScoreEstimator.grad_log_density"][1] == "method"
     assert PUBLIC_API["skscore.datasets.GaussianMixtureDensity.means"][1] == "property"
     assert PUBLIC_API["skscore.sampling.mala"][1] == "function"
+    assert PUBLIC_API["skscore.exceptions.NonFiniteLossError"][1] == "class"
     assert len(PUBLIC_API) > 80
 
 
