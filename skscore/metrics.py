@@ -10,15 +10,19 @@
   Jacobian is symmetric everywhere.
 """
 
+from __future__ import annotations
+
 import math
 import numbers
 import warnings
+from typing import Literal, cast, overload
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, validate_params
 
-from skscore._core.fields import as_field
+from skscore._core.fields import FieldLike, as_field
 from skscore._core.numerics import neighbour_distance
 from skscore._core.validation import check_bounds
 
@@ -133,7 +137,7 @@ def _nearest_neighbour_scale(samples):
 # ---------------------------------------------------------------------------
 
 
-def fisher_divergence(score_true, score_est, relative=True):
+def fisher_divergence(score_true: ArrayLike, score_est: ArrayLike, relative: bool = True) -> float:
     """Fisher divergence between an estimated and a true score field on samples.
 
     ``F = mean_i ||s_est(x_i) - s_true(x_i)||^2``, the quantity Hyvärinen's score
@@ -199,7 +203,7 @@ def fisher_divergence(score_true, score_est, relative=True):
     {"X": ["array-like"], "Y": ["array-like"], "bandwidth": [_POSITIVE, None]},
     prefer_skip_nested_validation=True,
 )
-def mmd(X, Y, bandwidth=None):
+def mmd(X: ArrayLike, Y: ArrayLike, bandwidth: float | None = None) -> float:
     """Squared maximum mean discrepancy with a Gaussian kernel (unbiased estimate).
 
     ``MMD^2 = E k(x, x') + E k(y, y') - 2 E k(x, y)`` with
@@ -237,8 +241,8 @@ def mmd(X, Y, bandwidth=None):
     >>> from skscore.metrics import mmd
     >>> rng = np.random.RandomState(0)
     >>> X, Y = rng.normal(size=(200, 2)), rng.normal(size=(200, 2))
-    >>> bool(abs(mmd(X, Y)) < 0.02), bool(mmd(X, Y + 2.0) > 0.2)
-    (True, True)
+    >>> round(mmd(X, Y), 3), round(mmd(X, Y + 2.0), 3)  # same law (can be < 0), shifted
+    (-0.002, 0.576)
     """
     X = _check_2d(X, "X", min_samples=2)
     Y = _check_2d(Y, "Y", min_samples=2)
@@ -257,7 +261,7 @@ def mmd(X, Y, bandwidth=None):
     return k_xx + k_yy - 2.0 * k_xy
 
 
-def energy_distance(X, Y):
+def energy_distance(X: ArrayLike, Y: ArrayLike) -> float:
     """Energy distance between two samples (Székely & Rizzo).
 
     ``2 E||X - Y|| - E||X - X'|| - E||Y - Y'||`` with all expectations replaced by
@@ -282,8 +286,8 @@ def energy_distance(X, Y):
     >>> from skscore.metrics import energy_distance
     >>> rng = np.random.RandomState(0)
     >>> X, Y = rng.normal(size=(200, 2)), rng.normal(size=(200, 2))
-    >>> bool(energy_distance(X, Y) < 0.05), bool(energy_distance(X, Y + 2.0) > 1.0)
-    (True, True)
+    >>> round(energy_distance(X, Y), 3), round(energy_distance(X, Y + 2.0), 3)
+    (0.013, 2.689)
     """
     X = _check_2d(X, "X")
     Y = _check_2d(Y, "Y")
@@ -341,6 +345,33 @@ def _parzen_log_densities(centres, X, h_max, n_bandwidths=1):
     return out - math.log(m) - 0.5 * d * np.log(2.0 * np.pi * h * h)
 
 
+@overload
+def parzen_log_likelihood(
+    samples: ArrayLike,
+    X: ArrayLike,
+    bandwidth: float | None = ...,
+    X_valid: ArrayLike | None = ...,
+    return_bandwidth: Literal[False] = ...,
+) -> float: ...
+@overload
+def parzen_log_likelihood(
+    samples: ArrayLike,
+    X: ArrayLike,
+    bandwidth: float | None = ...,
+    X_valid: ArrayLike | None = ...,
+    *,
+    return_bandwidth: Literal[True],
+) -> tuple[float, float]: ...
+@overload
+def parzen_log_likelihood(
+    samples: ArrayLike,
+    X: ArrayLike,
+    bandwidth: float | None,
+    X_valid: ArrayLike | None,
+    return_bandwidth: bool,
+) -> float | tuple[float, float]: ...
+
+
 @validate_params(
     {
         "samples": ["array-like"],
@@ -351,7 +382,13 @@ def _parzen_log_densities(centres, X, h_max, n_bandwidths=1):
     },
     prefer_skip_nested_validation=True,
 )
-def parzen_log_likelihood(samples, X, bandwidth=None, X_valid=None, return_bandwidth=False):
+def parzen_log_likelihood(
+    samples: ArrayLike,
+    X: ArrayLike,
+    bandwidth: float | None = None,
+    X_valid: ArrayLike | None = None,
+    return_bandwidth: bool = False,
+) -> float | tuple[float, float]:
     """Mean log-likelihood of ``X`` under a Gaussian Parzen window on ``samples``.
 
     The density is ``q(x) = (1/m) sum_j N(x; s_j, h^2 I)`` over the ``m`` generated
@@ -398,10 +435,10 @@ def parzen_log_likelihood(samples, X, bandwidth=None, X_valid=None, return_bandw
     >>> rng = np.random.RandomState(0)
     >>> samples, X_valid, X = (rng.normal(size=(n, 2)) for n in (1000, 200, 200))
     >>> ll, h = parzen_log_likelihood(samples, X, X_valid=X_valid, return_bandwidth=True)
-    >>> bool(-3.2 < ll < -2.6), bool(0.05 < h < 1.0)
-    (True, True)
-    >>> round(parzen_log_likelihood(samples, X, bandwidth=h), 6) == round(ll, 6)
-    True
+    >>> round(ll, 2), round(h, 3)
+    (-2.77, 0.281)
+    >>> round(parzen_log_likelihood(samples, X, bandwidth=h), 2)  # the selected h, given
+    -2.77
     """
     samples = _check_2d(samples, "samples")
     X = _check_2d(X, "X")
@@ -439,7 +476,9 @@ def parzen_log_likelihood(samples, X, bandwidth=None, X_valid=None, return_bandw
     },
     prefer_skip_nested_validation=True,
 )
-def low_density_fraction(log_prob_samples, log_prob_data, q=0.01):
+def low_density_fraction(
+    log_prob_samples: ArrayLike, log_prob_data: ArrayLike, q: float = 0.01
+) -> float:
     """Fraction of samples in regions where the true density is low.
 
     A sample is in a low-density region if its true log-density is below the
@@ -497,7 +536,7 @@ def _check_log_probs(values, name):
 # ---------------------------------------------------------------------------
 
 
-def symmetricity(A):
+def symmetricity(A: ArrayLike) -> float | np.ndarray:
     """Fraction of a matrix's squared Frobenius norm in its symmetric part.
 
     ``||(A + A^T)/2||_F^2 / ||A||_F^2``. Because the symmetric and antisymmetric
@@ -544,7 +583,9 @@ def symmetricity(A):
     {"estimator": "no_validation", "X": ["array-like"], "eps": [_POSITIVE, None]},
     prefer_skip_nested_validation=True,
 )
-def jacobian_symmetricity(estimator, X, eps=None):
+def jacobian_symmetricity(
+    estimator: FieldLike, X: ArrayLike, eps: float | None = None
+) -> np.ndarray:
     """Symmetricity of the Jacobian of an estimator's vector field at each row of ``X``.
 
     The field is the score ``∇ log p`` of a score estimator or density (its Jacobian is the
@@ -583,7 +624,8 @@ def jacobian_symmetricity(estimator, X, eps=None):
     [0.6667 0.6667 0.6667] 0.6667
     """
     X = _check_2d(X, "X")
-    return symmetricity(as_field(estimator, "estimator").jacobian(X, eps=eps))
+    # a stack of Jacobians, so an array (not the float of a single matrix)
+    return cast(np.ndarray, symmetricity(as_field(estimator, "estimator").jacobian(X, eps=eps)))
 
 
 # ---------------------------------------------------------------------------
@@ -599,7 +641,11 @@ def jacobian_symmetricity(estimator, X, eps=None):
     },
     prefer_skip_nested_validation=True,
 )
-def curl_2d(field, bounds, grid_size=50):
+def curl_2d(
+    field: FieldLike,
+    bounds: tuple[float, float, float, float],
+    grid_size: int = 50,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Scalar curl ``dF_y/dx - dF_x/dy`` of a 2-D vector field on a regular grid.
 
     A field on a simply connected domain is conservative (a gradient field) exactly

@@ -7,9 +7,12 @@ approximations ``(r(x) - x) / sigma^2`` that approach the true score as sigma sh
 (Theorems 1–2) and approach each other (Proposition 1).
 """
 
+from __future__ import annotations
+
 import numbers
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.linalg import solve_banded
 from scipy.special import logsumexp
 from sklearn.utils._param_validation import Interval, validate_params
@@ -24,7 +27,7 @@ __all__ = [
 ]
 
 
-def example_density_1d():
+def example_density_1d() -> GaussianMixtureDensity:
     """A bimodal 1-D density on about [-1.5, 1.5], in the spirit of thesis figure 3.3.
 
     Returns
@@ -66,7 +69,7 @@ def _check_grid(x, p):
 
 
 @validate_params(_GRID_CONSTRAINTS, prefer_skip_nested_validation=True)
-def dae_optimal_reconstruction(x, p, sigma):
+def dae_optimal_reconstruction(x: ArrayLike, p: ArrayLike, sigma: float) -> np.ndarray:
     """Optimal DAE reconstruction on a grid, Theorem 1 (thesis eq. 3.3).
 
     ``r(x_i) = sum_j p_j N(x_i - x_j; sigma^2) x_j / sum_j p_j N(x_i - x_j; sigma^2)``.
@@ -103,7 +106,7 @@ def dae_optimal_reconstruction(x, p, sigma):
 
 
 @validate_params(_GRID_CONSTRAINTS, prefer_skip_nested_validation=True)
-def rcae_optimal_reconstruction(x, p, sigma):
+def rcae_optimal_reconstruction(x: ArrayLike, p: ArrayLike, sigma: float) -> np.ndarray:
     """Exact minimiser of the discretised RCAE loss (thesis eq. 3.11).
 
     ``sum_i p_i D (r_i - x_i)^2 + sigma^2 sum_i p_i D ((r_{i+1} - r_i) / D)^2``; its gradient is
@@ -145,7 +148,7 @@ def rcae_optimal_reconstruction(x, p, sigma):
     return solve_banded((1, 1), banded, p * step * x)
 
 
-def score_from_reconstruction(x, r, sigma):
+def score_from_reconstruction(x: ArrayLike, r: ArrayLike, sigma: float) -> np.ndarray:
     """Score approximation ``(r(x) - x) / sigma^2`` (thesis eq. 3.5).
 
     Parameters

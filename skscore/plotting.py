@@ -5,10 +5,21 @@ object they drew on. matplotlib is imported inside the functions, so importing
 :mod:`skscore` does not import it.
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.utils import check_array, check_random_state
 
-from skscore._core.fields import as_field
+from skscore._core.fields import FieldLike, as_field
+
+if TYPE_CHECKING:  # matplotlib is imported inside the functions, never at import time
+    from matplotlib.axes import Axes
+    from matplotlib.colors import Colormap
+    from matplotlib.figure import Figure
 from skscore._core.validation import check_bounds
 
 __all__ = [
@@ -48,16 +59,16 @@ def _get_ax(ax):
 
 
 def plot_vector_field(
-    field,
-    X=None,
+    field: FieldLike,
+    X: ArrayLike | None = None,
     *,
-    ax=None,
-    bounds=None,
-    grid_size=25,
-    normalize=False,
-    scatter_kws=None,
-    quiver_kws=None,
-):
+    ax: Axes | None = None,
+    bounds: tuple[float, float, float, float] | None = None,
+    grid_size: int = 25,
+    normalize: bool = False,
+    scatter_kws: dict[str, Any] | None = None,
+    quiver_kws: dict[str, Any] | None = None,
+) -> Axes:
     """Draw a 2-D vector field as arrows on a grid, over the data (thesis figure 3.5).
 
     Parameters
@@ -130,17 +141,17 @@ def plot_vector_field(
 
 
 def plot_pairwise_samples(
-    X_data,
-    X_samples,
+    X_data: ArrayLike,
+    X_samples: ArrayLike,
     *,
-    pairs=None,
-    axes=None,
-    max_points=2000,
-    side_by_side=False,
-    labels=("data", "samples"),
-    scatter_kws=None,
-    random_state=0,
-):
+    pairs: Sequence[tuple[int, int]] | None = None,
+    axes: ArrayLike | None = None,
+    max_points: int = 2000,
+    side_by_side: bool = False,
+    labels: tuple[str, str] = ("data", "samples"),
+    scatter_kws: dict[str, Any] | None = None,
+    random_state: int | np.random.RandomState | None = 0,
+) -> Figure:
     """Scatter data and samples on pairs of coordinates (thesis figure 3.6).
 
     Parameters
@@ -258,16 +269,16 @@ def plot_pairwise_samples(
 
 
 def plot_density_contours(
-    log_prob_fn,
-    bounds,
+    log_prob_fn: Any,
+    bounds: tuple[float, float, float, float],
     *,
-    ax=None,
-    grid_size=100,
-    levels=10,
-    log_scale=False,
-    filled=False,
-    contour_kws=None,
-):
+    ax: Axes | None = None,
+    grid_size: int = 100,
+    levels: int | ArrayLike = 10,
+    log_scale: bool = False,
+    filled: bool = False,
+    contour_kws: dict[str, Any] | None = None,
+) -> Axes:
     """Contours of a 2-D density given by its (possibly unnormalised) log.
 
     Parameters
@@ -331,18 +342,18 @@ def plot_density_contours(
 
 
 def plot_curl(
-    field,
-    bounds,
+    field: FieldLike,
+    bounds: tuple[float, float, float, float],
     *,
-    grid_size=50,
-    ax=None,
-    arrows=True,
-    arrow_grid_size=15,
-    vmax=None,
-    colorbar=True,
-    pcolormesh_kws=None,
-    quiver_kws=None,
-):
+    grid_size: int = 50,
+    ax: Axes | None = None,
+    arrows: bool = True,
+    arrow_grid_size: int = 15,
+    vmax: float | None = None,
+    colorbar: bool = True,
+    pcolormesh_kws: dict[str, Any] | None = None,
+    quiver_kws: dict[str, Any] | None = None,
+) -> Axes:
     """Draw the curl of a 2-D vector field as a diverging colour map, with its arrows.
 
     The curl ``dF_y/dx - dF_x/dy`` (:func:`skscore.metrics.curl_2d`) vanishes exactly
@@ -470,15 +481,15 @@ def _probe_history_data(history, prefix="probe_error__"):
 
 
 def plot_probe_errors(
-    errors,
+    errors: Any,
     *,
-    kind="auto",
-    ax=None,
-    show_train=True,
-    annotate=None,
-    cmap="RdYlGn_r",
-    vmax=None,
-):
+    kind: Literal["auto", "bars", "heatmap"] = "auto",
+    ax: Axes | None = None,
+    show_train: bool = True,
+    annotate: bool | None = None,
+    cmap: str | Colormap = "RdYlGn_r",
+    vmax: float | None = None,
+) -> Axes:
     """Linear-probe error per layer (thesis figures 9.3, 9.5 and 9.9).
 
     Draws either one bar per layer for one network -- coloured by error, red is bad -- or a
@@ -630,17 +641,17 @@ def _percent_formatter():
 
 
 def plot_digit_grid(
-    images,
+    images: ArrayLike,
     *,
-    n_cols=10,
-    image_shape=None,
-    ax=None,
-    padding=1,
-    cmap="gray_r",
-    vmin=0.0,
-    vmax=1.0,
-    title=None,
-):
+    n_cols: int = 10,
+    image_shape: tuple[int, int] | None = None,
+    ax: Axes | None = None,
+    padding: int = 1,
+    cmap: str = "gray_r",
+    vmin: float = 0.0,
+    vmax: float = 1.0,
+    title: str | None = None,
+) -> Axes:
     """Tile flattened images into one grid, row by row (thesis figures 5.4 and 5.6).
 
     Consecutive rows of ``images`` (e.g. consecutive states of a chain from
@@ -734,7 +745,9 @@ def _colormap_with_background(cmap):
     return matplotlib.colormaps[cmap].with_extremes(bad="#b0c4de")
 
 
-def plot_hessian_spectrum(history, *, ax=None, loss_key=None):
+def plot_hessian_spectrum(
+    history: Any, *, ax: Axes | None = None, loss_key: str | None = None
+) -> Axes:
     """Extreme Hessian eigenvalues during training, with the loss (thesis figures 11.5-11.6).
 
     Draws ``|lambda|`` on a log scale for the largest eigenvalues LA(k) (blue to green) and the

@@ -386,3 +386,74 @@ def test_score_is_a_deprecated_alias_of_grad_log_density():
     X = density.sample(3, random_state=0)
     with pytest.warns(FutureWarning, match="grad_log_density"):
         np.testing.assert_array_equal(density.score(X), density.grad_log_density(X))
+
+
+# ---------------------------------------------------------------------------
+# moved from the docstring examples (same data, seeds and tolerances)
+# ---------------------------------------------------------------------------
+
+_TWO = [[0.0, 0.0], [4.0, 0.0]]
+
+
+def test_make_manifold_default_noise_stays_near_the_curve():
+    X = make_manifold(n_samples=200, n_features=10, random_state=0)
+    assert abs(X).max() < 1.7
+
+
+def test_means_are_read_only_and_sizes_match_the_samples():
+    density = GaussianMixtureDensity(means=_TWO, covariances=1.0)
+    assert_array_equal(density.means, [[0.0, 0.0], [4.0, 0.0]])
+    assert not density.means.flags.writeable
+    assert density.n_components == 2
+    assert density.n_features == 2
+    assert density.sample(5, random_state=0).shape[1] == density.n_features
+
+
+def test_log_prob_of_standard_normal_at_its_mean_riemann_sum_and_far_points():
+    standard = GaussianMixtureDensity(means=[[0.0, 0.0]], covariances=1.0)
+    assert np.isclose(standard.log_prob([[0.0, 0.0]])[0], -np.log(2 * np.pi))
+    density = GaussianMixtureDensity(_TWO, covariances=[1.0, 0.5])
+    h = 0.05
+    u, v = np.meshgrid(np.arange(-8, 12, h), np.arange(-8, 8, h))
+    grid = np.column_stack([u.ravel(), v.ravel()])
+    assert round(float(np.exp(density.log_prob(grid)).sum() * h**2), 4) == 1.0
+    assert np.isfinite(density.log_prob([[1e3, 1e3]])).all()
+
+
+def test_grad_log_density_matches_central_differences_and_a_single_component():
+    density = GaussianMixtureDensity(_TWO, covariances=[1.0, 0.5])
+    X = density.sample(5, random_state=0)
+    h = 1e-5
+    finite_diff = np.column_stack(
+        [(density.log_prob(X + h * e) - density.log_prob(X - h * e)) / (2 * h) for e in np.eye(2)]
+    )
+    assert np.allclose(density.grad_log_density(X), finite_diff, atol=1e-6)
+    S = density.grad_log_density([[4.5, 0.0]])
+    assert np.allclose(S, [[-(4.5 - 4.0) / 0.5, 0.0]], atol=0.01)
+
+
+def test_deprecated_score_returns_the_gradient():
+    density = GaussianMixtureDensity([[0.0, 0.0]], covariances=1.0)
+    with pytest.warns(FutureWarning, match="grad_log_density"):
+        assert_array_equal(density.score([[1.0, 2.0]]), [[-1.0, -2.0]])
+
+
+def test_sample_follows_the_weights_and_the_seed():
+    density = GaussianMixtureDensity(_TWO, 0.25, weights=[1, 3])
+    X = density.sample(2000, random_state=0)
+    assert X.shape == (2000, 2)
+    assert abs((X[:, 0] > 2).mean() - 0.75) < 0.05
+    assert np.array_equal(density.sample(3, random_state=1), density.sample(3, random_state=1))
+
+
+def test_smoothed_adds_sigma_squared_and_matches_noisy_samples():
+    density = GaussianMixtureDensity(_TWO, covariances=[1.0, 0.5])
+    noisy = density.smoothed(0.5)
+    assert np.allclose(noisy.covariances - density.covariances, 0.25 * np.eye(2))
+    assert np.array_equal(noisy.means, density.means)
+    assert np.array_equal(noisy.weights, density.weights)
+    rng = np.random.RandomState(0)
+    X = density.sample(20000, random_state=0)
+    x_noisy = X + 0.5 * rng.standard_normal(X.shape)
+    assert abs(x_noisy[:, 1].var() - 1.0) < 0.05
+    assert float(noisy.weights @ noisy.covariances[:, 1, 1]) == 1.0

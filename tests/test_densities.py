@@ -221,3 +221,78 @@ def test_bad_input_is_rejected(density):
 def test_bad_parameters_are_rejected(make, message):
     with pytest.raises(ValueError, match=message):
         make()
+
+
+# ---------------------------------------------------------------------------
+# moved from the docstring examples (same data, seeds and tolerances)
+# ---------------------------------------------------------------------------
+
+
+def test_n_features_of_the_2d_and_the_nd_densities():
+    assert RingDensity().n_features == 2
+    assert NealFunnelDensity(n_features=10).n_features == 10
+
+
+def test_ring_integrates_to_one_on_a_riemann_grid_and_has_a_hole():
+    ring = RingDensity(radius=1.0, width=0.1)
+    h = 0.01
+    u, v = np.meshgrid(np.arange(-1.6, 1.6, h), np.arange(-1.6, 1.6, h))
+    grid = np.column_stack([u.ravel(), v.ravel()])
+    assert round(float(np.exp(ring.log_prob(grid)).sum() * h**2), 6) == 1.0
+    assert ring.log_prob([[1.0, 0.0]])[0] > ring.log_prob([[0.0, 0.0]])[0]
+
+
+def test_banana_score_matches_central_differences_at_its_samples():
+    banana = BananaDensity()
+    X = banana.sample(5, random_state=0)
+    h = 1e-5
+    finite_diff = np.column_stack(
+        [(banana.log_prob(X + h * e) - banana.log_prob(X - h * e)) / (2 * h) for e in np.eye(2)]
+    )
+    assert np.allclose(banana.grad_log_density(X), finite_diff, atol=1e-5)
+
+
+def test_ring_samples_lie_on_the_ring():
+    X = RingDensity(radius=1.0, width=0.1).sample(2000, random_state=0)
+    assert X.shape == (2000, 2)
+    radii = np.linalg.norm(X, axis=1)
+    assert abs(radii.mean() - 1.0) < 0.02
+    assert radii.min() > 0.5
+
+
+def test_banana_samples_have_mean_zero():
+    X = BananaDensity(spread=1.5, curvature=0.5, width=0.3).sample(5000, random_state=0)
+    assert np.allclose(X.mean(axis=0), 0.0, atol=0.1)
+
+
+@pytest.mark.parametrize(
+    "density, tol",
+    [
+        (BananaDensity(), 0.01),
+        (NealFunnelDensity(n_features=10), 0.05),
+        (StudentTDensity(n_features=20, df=5.0), 0.05),
+    ],
+    ids=lambda p: repr(p) if not isinstance(p, float) else str(p),
+)
+def test_entropy_matches_100k_sample_mean_of_minus_log_prob(density, tol):
+    X = density.sample(100_000, random_state=0)
+    assert abs(-density.log_prob(X).mean() - density.entropy()) < tol
+
+
+def test_funnel_sample_scale_neck_and_mouth():
+    X = NealFunnelDensity(n_features=10, scale=3.0).sample(4000, random_state=0)
+    assert abs(X[:, 0].std() - 3.0) < 0.1
+    neck, mouth = X[X[:, 0] < -4], X[X[:, 0] > 4]
+    assert np.abs(neck[:, 1:]).max() < 1.0 < np.abs(mouth[:, 1:]).mean()
+
+
+def test_rotated_bananas_entropy_is_n_bananas_times_a_banana():
+    density = RotatedBananasDensity(n_bananas=5)
+    assert abs(density.entropy() - 5 * BananaDensity().entropy()) < 1e-12
+
+
+def test_student_t_log_prob_matches_scipy_with_its_shape_matrix():
+    density = StudentTDensity(n_features=20, df=5.0, random_state=0)
+    X = density.sample(5, random_state=0)
+    reference = stats.multivariate_t(loc=np.zeros(20), shape=density.shape, df=5.0).logpdf(X)
+    assert np.allclose(density.log_prob(X), reference)

@@ -437,3 +437,34 @@ def test_scikit_learn_density_estimators_are_fields_through_score_samples():
     field = as_field(gmm)
     np.testing.assert_allclose(field.gradient(X), exact.grad_log_density(X), rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(field.log_density(X), exact.log_prob(X), rtol=1e-10)
+
+
+# ---------------------------------------------------------------------------
+# moved from the docstring examples (same data, seeds and tolerances)
+# ---------------------------------------------------------------------------
+
+
+def _two_standard_normal_samples():
+    rng = np.random.RandomState(0)
+    return rng.normal(size=(200, 2)), rng.normal(size=(200, 2))
+
+
+def test_mmd_example_same_law_is_small_and_a_shift_is_large():
+    X, Y = _two_standard_normal_samples()
+    assert abs(mmd(X, Y)) < 0.02
+    assert mmd(X, Y + 2.0) > 0.2
+
+
+def test_energy_distance_example_same_law_is_small_and_a_shift_is_large():
+    X, Y = _two_standard_normal_samples()
+    assert energy_distance(X, Y) < 0.05
+    assert energy_distance(X, Y + 2.0) > 1.0
+
+
+def test_parzen_example_selected_bandwidth_and_likelihood_are_plausible_and_reusable():
+    rng = np.random.RandomState(0)
+    samples, X_valid, X = (rng.normal(size=(n, 2)) for n in (1000, 200, 200))
+    ll, h = parzen_log_likelihood(samples, X, X_valid=X_valid, return_bandwidth=True)
+    assert -3.2 < ll < -2.6
+    assert 0.05 < h < 1.0
+    assert round(parzen_log_likelihood(samples, X, bandwidth=h), 6) == round(ll, 6)

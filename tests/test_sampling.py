@@ -341,3 +341,45 @@ def test_line_integral_accepts_the_deprecated_n_points():
         old = line_integral(standard_normal_score, np.zeros((2, 2)), np.ones((2, 2)), n_points=3)
     new = line_integral(standard_normal_score, np.zeros((2, 2)), np.ones((2, 2)), n_path_points=3)
     np.testing.assert_array_equal(old, new)
+
+
+# ---------------------------------------------------------------------------------------
+# Moved from the docstring examples (same data, seeds and tolerances)
+# ---------------------------------------------------------------------------------------
+
+
+def _standard_normal_score(X):
+    return -X
+
+
+def test_metropolis_hastings_example_reaches_its_target_acceptance():
+    X, acc = metropolis_hastings(
+        _standard_normal_score,
+        np.zeros((500, 2)),
+        n_steps=200,
+        burn_in=100,
+        random_state=0,
+        return_acceptance=True,
+    )
+    assert X.shape == (500, 2)
+    assert abs(acc - 0.3) < 0.1
+
+
+def test_mala_example_samples_a_standard_normal_at_its_target_acceptance():
+    X, acc = mala(
+        _standard_normal_score,
+        np.zeros((1000, 2)),
+        n_steps=200,
+        burn_in=100,
+        random_state=0,
+        return_acceptance=True,
+    )
+    assert np.allclose(X.std(axis=0), 1.0, atol=0.1)
+    assert abs(acc - 0.574) < 0.05
+
+
+def test_langevin_example_samples_a_standard_normal():
+    X = langevin(
+        _standard_normal_score, np.zeros((1000, 2)), n_steps=200, burn_in=100, random_state=0
+    )
+    assert np.allclose(X.std(axis=0), 1.0, atol=0.15)

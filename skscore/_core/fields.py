@@ -8,7 +8,13 @@ one): the field itself, its Jacobian, and the scalar whose gradient it is (log-d
 potential, up to a constant).
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeAlias
+
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.base import DensityMixin
 
 #: Relative finite-difference step of :meth:`Field.jacobian` when no exact Jacobian exists.
@@ -31,23 +37,41 @@ class Field:
         Used in error messages.
     """
 
-    def __init__(self, gradient, jacobian=None, log_density=None, name="field"):
+    def __init__(
+        self,
+        gradient: Callable[[np.ndarray], ArrayLike],
+        jacobian: Callable[[np.ndarray], ArrayLike] | None = None,
+        log_density: Callable[[np.ndarray], ArrayLike] | None = None,
+        name: str = "field",
+    ) -> None:
         self._gradient = gradient
         self._jacobian = jacobian
         self._log_density = log_density
         self.name = name
 
     @property
-    def has_log_density(self):
+    def has_log_density(self) -> bool:
+        """Whether :meth:`log_density` is available (else it raises TypeError)."""
         return self._log_density is not None
 
     @property
-    def has_jacobian(self):
+    def has_jacobian(self) -> bool:
         """Whether :meth:`jacobian` is exact (else finite differences)."""
         return self._jacobian is not None
 
-    def gradient(self, X):
-        """The field at each row of X, float64 of shape (n, d)."""
+    def gradient(self, X: ArrayLike) -> np.ndarray:
+        """The field at each row of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, d)
+            Points.
+
+        Returns
+        -------
+        field : ndarray of shape (n, d), dtype float64
+            The field, checked to have the shape of ``X``.
+        """
         X = np.asarray(X, dtype=np.float64)
         values = np.asarray(self._gradient(X), dtype=np.float64)
         if values.shape != X.shape:
@@ -57,11 +81,21 @@ class Field:
             )
         return values
 
-    def jacobian(self, X, eps=None):
-        """Jacobian of the field at each row, shape (n, d, d); exact when known.
+    def jacobian(self, X: ArrayLike, eps: float | None = None) -> np.ndarray:
+        """Jacobian of the field at each row; exact when known, else central differences.
 
-        ``eps`` is the finite-difference step relative to each feature's standard deviation
-        in X (default 1e-3); ignored when the Jacobian is exact.
+        Parameters
+        ----------
+        X : array-like of shape (n, d)
+            Points.
+        eps : float, default=None
+            Finite-difference step relative to each feature's standard deviation in ``X``
+            (None: 1e-3); ignored when the Jacobian is exact.
+
+        Returns
+        -------
+        J : ndarray of shape (n, d, d), dtype float64
+            ``J[i, j, k] = d field_j / d x_k`` at row ``i``.
         """
         X = np.asarray(X, dtype=np.float64)
         n, d = X.shape
@@ -92,14 +126,32 @@ class Field:
             raise ValueError(f"{self.name} returned non-finite values near X")
         return J
 
-    def log_density(self, X):
-        """The scalar whose gradient is the field (log-density or potential), shape (n,)."""
+    def log_density(self, X: ArrayLike) -> np.ndarray:
+        """The scalar whose gradient is the field (log-density or potential).
+
+        Parameters
+        ----------
+        X : array-like of shape (n, d)
+            Points.
+
+        Returns
+        -------
+        values : ndarray of shape (n,), dtype float64
+            The scalar at each row, up to a constant.
+        """
         if self._log_density is None:
             raise TypeError(f"{self.name} has no log-density or potential")
         return np.asarray(self._log_density(np.asarray(X, dtype=np.float64)), dtype=np.float64)
 
 
-def as_field(obj, what="field"):
+#: What :func:`as_field` accepts: a :class:`Field`, a callable ``X -> field`` mapping
+#: ``(n, d)`` to ``(n, d)``, a skscore estimator or density, a regressor whose ``predict`` maps
+#: ``R^d`` to ``R^d`` or a density estimator with ``score_samples``. Checked at run time by
+#: :func:`as_field`, so to a type checker it is any object.
+FieldLike: TypeAlias = Field | Callable[[np.ndarray], ArrayLike] | object
+
+
+def as_field(obj: FieldLike, what: str = "field") -> Field:
     """The :class:`Field` of a skscore estimator, density, regressor or callable.
 
     Parameters
@@ -115,24 +167,27 @@ def as_field(obj, what="field"):
     Returns
     -------
     field : Field
+        ``obj`` itself if it is a Field, else its field.
     """
     if isinstance(obj, Field):
         return obj
     name = f"{what} ({type(obj).__name__})"
     methods = getattr(type(obj), "_field_methods", None)
     if methods is not None:
-        gradient, jacobian, log_density = (
-            None if method is None else getattr(obj, method) for method in methods
-        )
+        bound: list[Any] = [None if method is None else getattr(obj, method) for method in methods]
+        gradient, jacobian, log_density = bound
         return Field(gradient, jacobian, log_density, name=name)
     if callable(obj):
         return Field(obj, name=name)
+    estimator: Any = obj  # duck-typed from here on
     is_density = isinstance(obj, DensityMixin)  # GaussianMixture's predict gives labels
-    if callable(getattr(obj, "predict", None)) and not is_density:
-        return Field(obj.predict, name=name)
-    if callable(getattr(obj, "score_samples", None)):  # a scikit-learn density estimator
+    if callable(getattr(estimator, "predict", None)) and not is_density:
+        return Field(estimator.predict, name=name)
+    if callable(getattr(estimator, "score_samples", None)):  # a scikit-learn density estimator
         return Field(
-            _numerical_gradient(obj.score_samples), log_density=obj.score_samples, name=name
+            _numerical_gradient(estimator.score_samples),
+            log_density=estimator.score_samples,
+            name=name,
         )
     raise TypeError(
         f"{what} must be a callable X -> field, a skscore estimator or density, a "
