@@ -13,7 +13,6 @@ import ast
 import doctest
 import importlib
 import inspect
-import textwrap
 
 import pytest
 
@@ -93,11 +92,19 @@ def _takes_parameters(func):
 
 def _returns_a_value(func):
     """Whether the function's own body (not nested functions) has ``return <value>``/yield."""
+    func = inspect.unwrap(func)
     try:
-        source = textwrap.dedent(inspect.getsource(inspect.unwrap(func)))
+        module_source = inspect.getsource(inspect.getmodule(func))
     except (OSError, TypeError):
         return False
-    tree = ast.parse(source).body[0]
+    # Parse the whole module (a docstring line at column 0 defeats dedenting one method).
+    line = func.__code__.co_firstlineno
+    tree = next(
+        node
+        for node in ast.walk(ast.parse(module_source))
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and (node.decorator_list[0].lineno if node.decorator_list else node.lineno) == line
+    )
 
     def walk(node):
         for child in ast.iter_child_nodes(node):

@@ -120,18 +120,6 @@ class HessianSpectrum(Callback):
         Returns
         -------
         self : HessianSpectrum
-
-        Examples
-        --------
-        >>> from skscore.curvature import HessianSpectrum
-        >>> spectrum = HessianSpectrum(k=3)
-        >>> spectrum.initialize() is spectrum
-        True
-        >>> HessianSpectrum(k=0).initialize()
-        Traceback (most recent call last):
-        ...
-        sklearn.utils._param_validation.InvalidParameterError: The 'k' parameter of \
-HessianSpectrum must be an int in the range [1, inf). Got 0 instead.
         """
         check_arguments(
             "HessianSpectrum",
