@@ -10,7 +10,7 @@ they import it as a plain module: ``from _harness import log, timed, table, writ
 - :class:`Stopwatch` the seconds since a script started, for ``[  12s] section`` lines;
 - :func:`table` a markdown table from a header and rows;
 - :func:`write_report` writes ``results/<name>.md`` (or any path) and says so;
-- :func:`parser` an argument parser titled by the script's docstring, with ``--quick``.
+- :func:`argument_parser` an argument parser titled by the script's docstring, with ``--quick``.
 """
 
 import argparse
@@ -24,7 +24,7 @@ from typing import Any
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
-def log(msg: str) -> None:
+def log(msg: object) -> None:
     """One progress line on stderr, flushed at once."""
     print(msg, file=sys.stderr, flush=True)
 
@@ -102,7 +102,9 @@ def write_report(text: str | Sequence[str], where: str | Path) -> Path:
     return path
 
 
-def parser(doc: str | None, quick_help: str = "small smoke run") -> argparse.ArgumentParser:
+def argument_parser(
+    doc: str | None, quick_help: str = "small smoke run"
+) -> argparse.ArgumentParser:
     """An argument parser described by the first paragraph's first line of ``doc`` (the
     script's docstring), with a ``--quick`` flag."""
     first = (doc or "").strip().splitlines()

@@ -19,9 +19,8 @@ Run: ``OMP_NUM_THREADS=1 python benchmarks/bench_energy.py`` (about 15 min on 2 
 ``--quick`` for a smoke run). Writes ``benchmarks/results/energy.md``.
 """
 
-import argparse
 import platform
-import time
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +30,9 @@ from scipy.stats import spearmanr
 from skscore import RCAE, DenoisingAEScoreEstimator
 from skscore.datasets import RingDensity
 from skscore.metrics import fisher_divergence
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _harness import argument_parser, log, timed, write_report  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "energy.md"
 SIGMA = 0.1
@@ -71,9 +73,8 @@ def step_cost(estimator_class, parametrization, X, repeats=3):
         est = estimator_class(
             sigma=SIGMA, parametrization=parametrization, max_epochs=1, random_state=0
         )
-        start = time.process_time()
-        est.fit(X)
-        times.append((time.process_time() - start) / len(est.history_[-1, "batches"]))
+        seconds = timed(est.fit, X).cpu
+        times.append(seconds / len(est.history_[-1, "batches"]))
     return min(times)
 
 
@@ -96,9 +97,7 @@ def main(quick):
         for parametrization in ("residual", "energy"):
             params = {"max_epochs": 5} if quick else {}
             est = cls(sigma=SIGMA, parametrization=parametrization, random_state=0, **params)
-            start = time.perf_counter()
-            est.fit(X)
-            fit_time = time.perf_counter() - start
+            fit_time = timed(est.fit, X).wall
             dE = est.energy_difference(X_from, X_to)
             row = {
                 "model": name,
@@ -114,11 +113,10 @@ def main(quick):
                 "step_ratio": step_cost(cls, parametrization, X[:2560]) / baseline_step,
             }
             rows.append(row)
-            print(
+            log(
                 f"{name:5s} {parametrization:9s} energy_difference corr {row['energy_corr']:.3f}"
                 f"  score_samples Spearman {row['rank_corr']:.3f}  relF {row['fisher']:.3f}"
-                f"  fit {fit_time:.0f} s  step {row['step_ratio']:.2f}x",
-                flush=True,
+                f"  fit {fit_time:.0f} s  step {row['step_ratio']:.2f}x"
             )
     write(rows, n_train, quick)
 
@@ -145,11 +143,8 @@ def write(rows, n_train, quick):
             f"{r['rank_corr']:.3f} | {r['fisher']:.3f} | {r['fit_time']:.0f} | "
             f"{r['step_ratio']:.2f}x |"
         )
-    RESULTS.write_text("\n".join(lines) + "\n")
-    print(f"wrote {RESULTS}")
+    write_report(lines, RESULTS)
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small smoke run")
-    main(parser.parse_args().quick)
+    main(argument_parser(__doc__, "small smoke run").parse_args().quick)
