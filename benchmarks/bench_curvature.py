@@ -42,6 +42,9 @@ from skscore.curvature import NegativeCurvatureDescent, hessian_eigenpairs
 from skscore.curvature._eigen import eigenpairs
 from skscore.curvature._hvp import HessianOperator, make_operator
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _harness import log, timed, write_report  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "curvature.md"
 FIGURE = ROOT / "benchmarks" / "results" / "curvature_optimizer.png"
@@ -111,12 +114,6 @@ def copy_model(model, seed=0):
     return clone
 
 
-def timed(fn):
-    start = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - start
-
-
 def solve(
     model,
     X,
@@ -153,8 +150,10 @@ def accuracy(X, y, lines, quick):
     n_rows = 200 if quick else 500
     model = train(lenet(0), X, y, 50)
     Xs, ys = X[:n_rows], y[:n_rows]
-    H, dense_seconds = timed(lambda: dense_hessian(model, Xs, ys))
-    (values, vectors), eigh_seconds = timed(lambda: np.linalg.eigh(H))
+    run = timed(dense_hessian, model, Xs, ys)
+    H, dense_seconds = run.result, run.wall
+    run = timed(np.linalg.eigh, H)
+    (values, vectors), eigh_seconds = run.result, run.wall
     d = len(values)
     k = 5
     lines += [
@@ -185,7 +184,7 @@ def accuracy(X, y, lines, quick):
                 f"| {method}{flag} | {dtype} | {which}({k}) | {products} | {seconds:.2f} | "
                 f"{rel:.1e} | {ang:.1e} |"
             )
-            print(lines[-1], flush=True)
+            log(lines[-1])
     for method in ("lanczos", "arpack"):
         idx = list(range(d - 1, d - k - 1, -1)) + list(range(k))[::-1]
         found, vecs, products, seconds, failed = solve(
@@ -197,7 +196,7 @@ def accuracy(X, y, lines, quick):
             f"| {method} | float64 | both ({k}+{k}) | {products} | {seconds:.2f} | {rel:.1e} "
             f"| {ang:.1e} |"
         )
-        print(lines[-1], flush=True)
+        log(lines[-1])
     lines.append("")
     return model
 
@@ -250,9 +249,8 @@ def largest(X, y, lines, quick):
     for tol in (1e-3, 1e-4, 1e-5, 1e-6):
         times = []
         for _ in range(repeats):
-            (values, source), seconds = timed(
-                lambda tol=tol: pyhessian_top(copy_model(model), X, y, tol)
-            )
+            run = timed(lambda tol=tol: pyhessian_top(copy_model(model), X, y, tol))
+            (values, source), seconds = run.result, run.wall
             times.append(seconds)
         rows.append((source, f"tol={tol:g}", abs(values[0] - top) / top, np.median(times)))
     for dtype in ("float32", "float64"):
@@ -279,7 +277,7 @@ def largest(X, y, lines, quick):
     ]
     for source, setting, error, seconds in rows:
         lines.append(f"| {source} | {setting} | {error:.1e} | {seconds:.2f} |")
-        print(lines[-1], flush=True)
+        log(lines[-1])
     lines += [
         "",
         "Time to reach a relative error of lambda_1 (fastest setting that reaches it):",
@@ -296,7 +294,8 @@ def largest(X, y, lines, quick):
         ratio = f"{min(ph) / min(ours):.1f}x faster" if ph and ours else "-"
         lines.append(f"| {target:g} | {ph_text} | {min(ours):.2f} | {ratio} |")
     # five eigenpairs: PyHessian deflates one power iteration per eigenpair
-    (values5, source), ph5 = timed(lambda: pyhessian_top(copy_model(model), X, y, 1e-4, top_n=5))
+    run = timed(lambda: pyhessian_top(copy_model(model), X, y, 1e-4, top_n=5))
+    (values5, source), ph5 = run.result, run.wall
     found, _, products, ours5, _ = solve(
         model, X, y, k=5, which="LA", tol=1e-6, dtype="float32", batch_size=len(X)
     )
@@ -348,7 +347,7 @@ def smallest(X, y, lines, quick):
             totals[method][0] += products
             totals[method][1] += seconds
         lines.append(f"| {step} | {reference[-1]:.4f} | {top[0]:.2f} | " + " | ".join(cells) + " |")
-        print(lines[-1], flush=True)
+        log(lines[-1])
     lines.append(
         "| total | | | " + " | ".join(f"{p} / {s:.1f} s" for p, s in totals.values()) + " |"
     )
@@ -364,18 +363,17 @@ def smallest(X, y, lines, quick):
         "| time ratio |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
-    _, full_seconds = timed(lambda: hessian_eigenpairs(model, CRITERION, X, y, k=5))
+    full_seconds = timed(hessian_eigenpairs, model, CRITERION, X, y, k=5).wall
     for fraction in (0.05, 0.25):
-        (sub, sub_vectors), seconds = timed(
-            lambda f=fraction: hessian_eigenpairs(model, CRITERION, X, y, k=5, subsample=f)
-        )
+        run = timed(hessian_eigenpairs, model, CRITERION, X, y, k=5, subsample=fraction)
+        (sub, sub_vectors), seconds = run.result, run.wall
         rel = np.abs(sub - full) / np.abs(full)
         ang = angles(sub_vectors[:, [0, -1]], full_vectors[:, [0, -1]])
         lines.append(
             f"| {fraction:.0%} | {round(fraction * len(X))} | {rel[:5].max():.2f} | "
             f"{rel[5:].max():.2f} | {ang[0]:.2f} | {ang[1]:.2f} | {seconds / full_seconds:.2f} |"
         )
-        print(lines[-1], flush=True)
+        log(lines[-1])
     lines.append("")
 
 
@@ -505,7 +503,7 @@ def optimizers(X, y, lines, quick):
             clocks = np.array([r[1] for r in runs])
             fired = np.mean([r[2] for r in runs])
             results[label] = (curves, clocks, fired)
-            print(label, np.round(curves.mean(axis=0), 4), flush=True)
+            log(f"{label} {np.round(curves.mean(axis=0), 4)}")
             if kind == "base":  # long enough to compare with NCD at equal CPU time
                 runs = [run_optimizer(kind, base, s, 3 * steps, X, y, lr=lr)[:2] for s in seeds]
                 long_base[label] = (np.array([r[0] for r in runs]), np.array([r[1] for r in runs]))
@@ -620,8 +618,7 @@ def main():
     for key in args.sections:
         sections[key](X, y, lines, args.quick)
     lines.append(f"Total run time {time.perf_counter() - started:.0f} s.")
-    RESULTS.write_text("\n".join(lines) + "\n")
-    print(f"wrote {RESULTS}", file=sys.stderr)
+    write_report(lines, RESULTS)
 
 
 if __name__ == "__main__":

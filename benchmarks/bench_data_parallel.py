@@ -11,7 +11,6 @@ Run: ``python benchmarks/bench_data_parallel.py`` (about 3 min on 2 cores; ``--q
 smoke run). Writes ``benchmarks/results/data_parallel.md``.
 """
 
-import argparse
 import os
 import platform
 import re
@@ -21,6 +20,9 @@ import tempfile
 from pathlib import Path
 
 import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _harness import argument_parser, log, write_report  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "train_data_parallel.py"
@@ -57,14 +59,14 @@ def main(quick):
             (f"{n_processes} gloo processes, 1 thread each", parallel),
         ]:
             rows.append((batch_size, epochs, name, fit_time, fit_time / baseline[0], error))
-            print(
+            log(
                 f"batch {batch_size:5d}, {epochs:3d} epochs, {name:38s} fit {fit_time:6.1f} s "
                 f"({fit_time / baseline[0]:.2f}x baseline), Fisher {error:.3f}"
             )
-    write_report(rows, quick)
+    write_results(rows, quick)
 
 
-def write_report(rows, quick):
+def write_results(rows, quick):
     lines = [
         "# Data-parallel training (`bench_data_parallel.py`)",
         "",
@@ -81,11 +83,8 @@ def write_report(rows, quick):
         lines.append(
             f"| {batch_size} | {epochs} | {name} | {fit_time:.1f} | {ratio:.2f}x | {error:.3f} |"
         )
-    RESULTS.write_text("\n".join(lines) + "\n")
-    print(f"wrote {RESULTS.relative_to(ROOT)}")
+    write_report(lines, RESULTS)
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a few epochs: a smoke run")
-    main(parser.parse_args().quick)
+    main(argument_parser(__doc__, "a few epochs: a smoke run").parse_args().quick)

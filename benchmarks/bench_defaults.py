@@ -32,7 +32,6 @@ import os
 import platform
 import subprocess
 import sys
-import time
 import warnings
 from pathlib import Path
 
@@ -49,6 +48,7 @@ from skscore.datasets import load_binary_digits, manifold_density, spiral_densit
 from skscore.metrics import fisher_divergence, parzen_log_likelihood
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _harness import Stopwatch, log, timed, write_report  # noqa: E402
 from bench_fields import (  # noqa: E402
     make_field_10d,
     relative_error,
@@ -138,17 +138,6 @@ QUICK = {
 }
 
 
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
-def timed(fn, *args):
-    """``fn(*args)`` and its wall-clock seconds."""
-    t0 = time.perf_counter()
-    out = fn(*args)
-    return out, time.perf_counter() - t0
-
-
 def quick_params(cfg, params):
     return params if cfg["scale"] else {**params, "max_epochs": 2}
 
@@ -161,7 +150,8 @@ def fit_settings(cls, task, key, fit, evaluate, cfg):
     settings = [("defaults", {}, "defaults")] + TUNED[cls.__name__].get(key, [])
     for setting, params, budget in settings:
         params = quick_params(cfg, {**params, "random_state": 0})
-        est, seconds = timed(fit, cls(**params))
+        run = timed(fit, cls(**params))
+        est, seconds = run.result, run.wall
         result, note = evaluate(est)
         rows.append((cls.__name__, task, setting, result, seconds, note, budget))
         log(f"  {rows[-1]}")
@@ -184,12 +174,14 @@ def bench_score_task(name, cfg):
     rows = []
     for cls in (DenoisingAEScoreEstimator, RCAE):
         rows += fit_settings(cls, label, name, lambda est: est.fit(X_train), evaluate, cfg)
-    (_, mixture, h, _), seconds = timed(fit_kde, X_train, X_valid, X_test)
+    run = timed(fit_kde, X_train, X_valid, X_test)
+    (_, mixture, h, _), seconds = run.result, run.wall
     err = fisher_divergence(s_true, mixture.grad_log_density(X_test))
     rows.append(
         ("peer", label, "KernelDensity (bandwidth by validation)", err, seconds, f"h={h:.3g}", "")
     )
-    (_, mixture, k), seconds = timed(fit_gmm, X_train, gmm_range)
+    run = timed(fit_gmm, X_train, gmm_range)
+    (_, mixture, k), seconds = run.result, run.wall
     err = fisher_divergence(s_true, mixture.grad_log_density(X_test))
     rows.append(("peer", label, "GaussianMixture (BIC)", err, seconds, f"k={k}", ""))
     log(f"  {rows[-2:]}")
@@ -216,14 +208,16 @@ def bench_field_tasks(cfg):
             lambda reg, X_eval=X_eval, G=G: (relative_error(reg.predict(X_eval), G), ""),
             cfg,
         )
-        P, seconds = timed(symmetrised_linear, X, Y, X_eval)
+        run = timed(symmetrised_linear, X, Y, X_eval)
+        P, seconds = run.result, run.wall
         rows.append(
             ("peer", label, "symmetrised linear fit", relative_error(P, G), seconds, "", "")
         )
         mlp = MLPRegressor(max_iter=200 if cfg["scale"] else 5, random_state=0)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # ConvergenceWarning of the quick run
-            mlp, seconds = timed(mlp.fit, X, Y)
+            run = timed(mlp.fit, X, Y)
+            mlp, seconds = run.result, run.wall
         error = relative_error(mlp.predict(X_eval), G)
         rows.append(("peer", label, "MLPRegressor() on the field", error, seconds, "", ""))
         log(f"  {rows[-2:]}")
@@ -278,7 +272,8 @@ def bench_gsn_task(cfg):
     rbm = BernoulliRBM(
         n_components=100, learning_rate=0.01, batch_size=10, n_iter=cfg["rbm_iter"], random_state=0
     )
-    rbm, seconds = timed(rbm.fit, X_train)
+    run = timed(rbm.fit, X_train)
+    rbm, seconds = run.result, run.wall
     states = rbm_states(rbm, starts, per_chain, burn_in, np.random.RandomState(0))
     ll = parzen(states, X_valid, X_test)
     rows.append(("peer", label, "BernoulliRBM (100 units, Gibbs)", ll, seconds, "", ""))
@@ -431,9 +426,8 @@ def thread_pairs(params, repeats):
             load = machine_load()
             for n_threads in (1, 2) if rep % 2 == 0 else (2, 1):
                 torch.set_num_threads(n_threads)
-                c0 = time.process_time()
-                _, wall = timed(DenoisingAEScoreEstimator(**params).fit, X)
-                pair[n_threads] = (wall, time.process_time() - c0)
+                run = timed(DenoisingAEScoreEstimator(**params).fit, X)
+                pair[n_threads] = (run.wall, run.cpu)
             pairs.append((load, pair))
             log(f"  threads: load {load}, {pair}")
     finally:
@@ -652,33 +646,31 @@ def main(argv=None):
     cfg = QUICK if args.quick else FULL
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
     load_start = os.getloadavg()
-    t0 = time.perf_counter()
+    clock = Stopwatch()
     sections = {}
     if "score" in args.only:
         sections["score"] = []
         for name in cfg["datasets"]:
-            log(f"[{time.perf_counter() - t0:5.0f}s] score: {name}")
+            clock.log(f"score: {name}")
             sections["score"] += bench_score_task(name, cfg)
     if "fields" in args.only:
-        log(f"[{time.perf_counter() - t0:5.0f}s] fields")
+        clock.log("fields")
         sections["fields"] = bench_field_tasks(cfg)
     if "gsn" in args.only:
-        log(f"[{time.perf_counter() - t0:5.0f}s] gsn")
+        clock.log("gsn")
         sections["gsn"] = bench_gsn_task(cfg)
     if "threads" in args.only:
-        log(f"[{time.perf_counter() - t0:5.0f}s] threads")
+        clock.log("threads")
         sections["threads"] = bench_threads(cfg)
     if "sweep" in args.only:
-        log(f"[{time.perf_counter() - t0:5.0f}s] sigma sweep")
+        clock.log("sigma sweep")
         sections["sweep"] = sigma_sweep(cfg)
-    text = report(sections, cfg, time.perf_counter() - t0, load_start, os.getloadavg())
+    text = report(sections, cfg, clock.seconds, load_start, os.getloadavg())
     print(text)
     default_output = SWEEP_RESULTS if args.only == ["sweep"] else RESULTS
     output = args.output or (None if args.quick else default_output)
     if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text)
-        log(f"wrote {output}")
+        write_report(text, output)
 
 
 if __name__ == "__main__":

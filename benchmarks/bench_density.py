@@ -73,6 +73,9 @@ from skscore.datasets import (
 from skscore.metrics import fisher_divergence, low_density_fraction
 from skscore.sampling import metropolis_hastings
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _harness import best_of, log, table, timed, write_report  # noqa: E402
+
 RESULTS = Path(__file__).resolve().parent / "results" / "density.md"
 
 DENSITIES = {
@@ -122,20 +125,6 @@ QUICK = {
     "mh_steps": 5,
     "repeats": 1,
 }
-
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
-def cpu_time(fn):
-    start = time.process_time()
-    out = fn()
-    return out, time.process_time() - start
-
-
-def best_of(fn, repeats):
-    return min(cpu_time(fn)[1] for _ in range(repeats))
 
 
 # =========================================================================================
@@ -331,7 +320,7 @@ def fit_flow(X, cfg, seed=0, patience=20, batch_size=256, lr=1e-3):
 
 def fit_ncse(X, params, seed=0):
     est = NoiseConditionalScoreEstimator(random_state=seed, device="cpu", **params)
-    _, fit_time = cpu_time(lambda: est.fit(X))
+    fit_time = timed(est.fit, X).cpu
     info = f"sigma in [{est.sigma_min_:.3g}, {est.sigma_max_:.3g}], {est.n_epochs_} epochs"
     return Fitted(
         est.score_samples,
@@ -347,7 +336,7 @@ def fit_ncse_search(X, grid, base_params, seed=0):
     """GridSearchCV over sigma_min by held-out log-likelihood (the estimator's `score`)."""
     est = NoiseConditionalScoreEstimator(random_state=seed, device="cpu", **base_params)
     search = GridSearchCV(est, {"sigma_min": grid}, cv=3)
-    _, fit_time = cpu_time(lambda: search.fit(X))
+    fit_time = timed(search.fit, X).cpu
     best = search.best_estimator_
     return Fitted(
         best.score_samples,
@@ -366,7 +355,8 @@ def fit_ncse_search(X, grid, base_params, seed=0):
 
 def evaluate(fitted, density, X_test, log_p_test, log_p_data, cfg):
     out = {"fit_time": fitted.fit_time, "info": fitted.info}
-    ll, ll_time = cpu_time(lambda: fitted.log_prob(X_test))
+    run = timed(fitted.log_prob, X_test)
+    ll, ll_time = run.result, run.cpu
     out["ll"] = float(np.mean(ll))
     out["ll_time"] = ll_time
     if density is None:
@@ -380,8 +370,8 @@ def evaluate(fitted, density, X_test, log_p_test, log_p_data, cfg):
     half = len(X_test) // 2
     exact_diff = log_p_test[:half] - log_p_test[half : 2 * half]
     out["pair_corr"] = float(np.corrcoef(ll[:half] - ll[half : 2 * half], exact_diff)[0, 1])
-    samples, sample_time = cpu_time(lambda: fitted.sample(cfg["n_samples"], 0))
-    out["sample_time"] = sample_time
+    run = timed(fitted.sample, cfg["n_samples"], 0)
+    samples, out["sample_time"] = run.result, run.cpu
     out["low"] = low_density_fraction(density.log_prob(samples), log_p_data)
     est = fitted.extra.get("estimator")
     if est is not None:
@@ -501,8 +491,8 @@ def bench_mh_kernel(cfg):
                     accept = torch.log(torch.rand(n, generator=gen)) < log_ratio
                     x = torch.where(accept[:, None], x + delta, x)
 
-        lib_time = best_of(library, reps)
-        plain_time = best_of(plain, reps)
+        lib_time = best_of(library, reps).cpu
+        plain_time = best_of(plain, reps).cpu
         rows.append(
             {
                 "n_points": n_points,
@@ -519,8 +509,8 @@ def bench_demo_sampling(cfg):
     density = spiral_density(width=0.02)
     X = density.sample(cfg["n_train"], random_state=0)
     est = NoiseConditionalScoreEstimator(random_state=0, device="cpu", **cfg["ncse"])
-    _, fit_time = cpu_time(lambda: est.fit(X))
-    sample_time = best_of(lambda: est.sample(500, random_state=0), cfg["repeats"])
+    fit_time = timed(est.fit, X).cpu
+    sample_time = best_of(lambda: est.sample(500, random_state=0), cfg["repeats"]).cpu
     samples = est.sample(500, random_state=0)
     log_p_data = density.log_prob(density.sample(10_000, random_state=2))
     low = low_density_fraction(density.log_prob(samples), log_p_data)
@@ -542,12 +532,6 @@ def fmt(x, digits=3):
     if abs(x) >= 10:
         return f"{x:.1f}"
     return f"{x:.{digits}g}" if abs(x) < 1e-3 else f"{x:.{digits}f}".rstrip("0").rstrip(".")
-
-
-def table(header, rows):
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 def report(densities, digits, mh, demo, cfg, args, elapsed):
@@ -704,9 +688,7 @@ def main(argv=None):
     print(text)
     output = args.output if args.output is not None else (None if args.quick else RESULTS)
     if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text + "\n")
-        log(f"wrote {output}")
+        write_report(text, output)
 
 
 if __name__ == "__main__":

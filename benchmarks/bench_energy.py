@@ -19,9 +19,8 @@ Run: ``OMP_NUM_THREADS=1 python benchmarks/bench_energy.py`` (about 15 min on 2 
 ``--quick`` for a smoke run). Writes ``benchmarks/results/energy.md``.
 """
 
-import argparse
 import platform
-import time
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +30,9 @@ from scipy.stats import spearmanr
 from skscore import RCAE, DenoisingAEScoreEstimator
 from skscore.datasets import RingDensity, spiral_density
 from skscore.metrics import fisher_divergence
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _harness import argument_parser, log, timed, write_report  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "energy.md"
 
@@ -70,9 +72,8 @@ def step_cost(estimator_class, parametrization, X, sigma, repeats=3):
         est = estimator_class(
             sigma=sigma, parametrization=parametrization, max_epochs=1, random_state=0
         )
-        start = time.process_time()
-        est.fit(X)
-        times.append((time.process_time() - start) / len(est.history_[-1, "batches"]))
+        seconds = timed(est.fit, X).cpu
+        times.append(seconds / len(est.history_[-1, "batches"]))
     return min(times)
 
 
@@ -102,9 +103,7 @@ def main(quick, sigma):
             for parametrization in ("residual", "energy"):
                 params = {"max_epochs": 5} if quick else {}
                 est = cls(sigma=sigma, parametrization=parametrization, random_state=0, **params)
-                start = time.perf_counter()
-                est.fit(X)
-                fit_time = time.perf_counter() - start
+                fit_time = timed(est.fit, X).wall
                 # the DAE's target is the density smoothed by its noise (Tweedie)
                 target = smoothed(est.sigma_) if name == "DAE" else density
                 exact_diff = target.log_prob(X_from) - target.log_prob(X_to)
@@ -125,12 +124,11 @@ def main(quick, sigma):
                     "step_ratio": step_cost(cls, parametrization, X[:2560], sigma) / baseline_step,
                 }
                 rows.append(row)
-                print(
+                log(
                     f"{data:6s} {name:5s} {parametrization:9s} sigma {est.sigma_:.3g}  "
                     f"energy_difference corr {row['energy_corr']:.3f}  score_samples Spearman "
                     f"{row['rank_corr']:.3f}  relF {row['fisher']:.3f}  fit {fit_time:.0f} s  "
-                    f"step {row['step_ratio']:.2f}x",
-                    flush=True,
+                    f"step {row['step_ratio']:.2f}x"
                 )
     write(rows, n_train, quick, sigma)
 
@@ -160,13 +158,11 @@ def write(rows, n_train, quick, sigma):
             f"{r['energy_corr']:.3f} | {r['rank_corr']:.3f} | {r['fisher']:.3f} | "
             f"{r['fit_time']:.0f} | {r['step_ratio']:.2f}x |"
         )
-    RESULTS.write_text("\n".join(lines) + "\n")
-    print(f"wrote {RESULTS}")
+    write_report(lines, RESULTS)
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small smoke run")
+    parser = argument_parser(__doc__, "small smoke run")
     parser.add_argument("--sigma", default="auto", help='"auto" (the default) or a float')
     args = parser.parse_args()
     main(args.quick, args.sigma if args.sigma == "auto" else float(args.sigma))

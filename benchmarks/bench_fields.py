@@ -30,7 +30,6 @@ import datetime
 import os
 import platform
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +42,9 @@ from skorch.callbacks import LRScheduler
 import skscore._conservative.estimator as conservative
 from skscore import ConservativeFieldRegressor
 from skscore._conservative.estimator import grid_conservative_projection
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _harness import Stopwatch, log, timed, write_report  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "fields.md"
 BOUNDS = (-1.0, 1.0, -1.0, 1.0)
@@ -78,10 +80,6 @@ QUICK = {
 }
 
 
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
 def relative_error(P, G):
     return float(np.sqrt(np.sum((P - G) ** 2) / np.sum(G**2)))
 
@@ -106,9 +104,11 @@ def fit_predict(X, Y, X_eval, parametrization, epochs, **params):
         "random_state": 0,
         **params,
     }
-    t0 = time.perf_counter()
-    reg = ConservativeFieldRegressor(parametrization, max_epochs=epochs, **params).fit(X, Y)
-    return reg.predict(X_eval), time.perf_counter() - t0, reg
+    run = timed(
+        lambda: ConservativeFieldRegressor(parametrization, max_epochs=epochs, **params).fit(X, Y)
+    )
+    reg = run.result
+    return reg.predict(X_eval), run.wall, reg
 
 
 #: Label of the rows fitted with the estimator's defaults, ``ConservativeFieldRegressor()``.
@@ -116,9 +116,8 @@ DEFAULTS = "defaults: ConservativeFieldRegressor()"
 
 
 def fit_defaults(X, Y, X_eval):
-    t0 = time.perf_counter()
-    reg = ConservativeFieldRegressor(random_state=0).fit(X, Y)
-    return reg.predict(X_eval), time.perf_counter() - t0
+    run = timed(ConservativeFieldRegressor(random_state=0).fit, X, Y)
+    return run.result.predict(X_eval), run.wall
 
 
 # ---------------------------------------------------------------------------
@@ -359,20 +358,18 @@ def main(argv=None):
     cfg = QUICK if args.quick else FULL
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
     load_start = os.getloadavg()
-    t0 = time.perf_counter()
+    clock = Stopwatch()
     results_2d = {}
     for name, A in FIELDS_2D.items():
-        log(f"[{time.perf_counter() - t0:5.0f}s] 2-D {name}")
+        clock.log(f"2-D {name}")
         results_2d[name] = bench_2d(name, A, cfg)
-    log(f"[{time.perf_counter() - t0:5.0f}s] 10-D")
+    clock.log("10-D")
     rows_10d = bench_10d(cfg)
-    text = report(results_2d, rows_10d, cfg, time.perf_counter() - t0, load_start)
+    text = report(results_2d, rows_10d, cfg, clock.seconds, load_start)
     print(text)
     output = args.output or (None if args.quick else RESULTS)
     if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text)
-        log(f"wrote {output}")
+        write_report(text, output)
 
 
 if __name__ == "__main__":

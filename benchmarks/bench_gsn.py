@@ -20,9 +20,8 @@ Run ``OMP_NUM_THREADS=1 python benchmarks/bench_gsn.py`` (about 30 minutes on 1 
 ``--quick`` (one seed, 20 epochs). Writes ``benchmarks/results/gsn.md``.
 """
 
-import argparse
 import os
-import time
+import sys
 import warnings
 from pathlib import Path
 
@@ -37,6 +36,9 @@ from sklearn.neural_network import BernoulliRBM  # noqa: E402
 from skscore import GSNSampler  # noqa: E402
 from skscore.datasets import load_binary_digits  # noqa: E402
 from skscore.metrics import parzen_log_likelihood  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _harness import argument_parser, best_of, log, timed, write_report  # noqa: E402
 
 torch.set_num_threads(1)
 RESULTS = Path(__file__).parent / "results" / "gsn.md"
@@ -143,12 +145,7 @@ def inpainting_accuracy(filled, X_test, mask):
 def steps_per_second(step_fn, n_steps, repeats=3):
     """Steps per CPU second, best of ``repeats`` timings."""
     step_fn(2)  # warm-up
-    best = np.inf
-    for _ in range(repeats):
-        start = time.process_time()
-        step_fn(n_steps)
-        best = min(best, time.process_time() - start)
-    return n_steps / best
+    return n_steps / best_of(lambda: step_fn(n_steps), repeats).cpu
 
 
 def gsn_row(params, seeds, data, quick):
@@ -156,11 +153,9 @@ def gsn_row(params, seeds, data, quick):
     X_train, X_valid, X_test, starts, X_missing, mask, n_chains, per_chain, burn_in = data
     results, fitted = [], None
     for seed in seeds:
-        start = time.process_time()
         quick_params = {"max_epochs": 20} if quick else {}
         gsn = GSNSampler(**{**params, **quick_params}, device="cpu", random_state=seed)
-        gsn.fit(X_train)
-        fit_s = time.process_time() - start
+        fit_s = timed(gsn.fit, X_train).cpu
         kwargs = dict(n_chains=n_chains, burn_in=burn_in, X_init=starts, random_state=seed)
         states = gsn.sample(n_chains * per_chain, **kwargs)
         means = gsn.sample(n_chains * per_chain, mean_field=True, **kwargs)
@@ -191,15 +186,14 @@ def main(quick=False):
     # BernoulliRBM
     results = []
     for seed in seeds:
-        start = time.process_time()
         rbm = BernoulliRBM(
             n_components=100,
             learning_rate=0.01,
             batch_size=10,
             n_iter=50 if quick else 200,
             random_state=seed,
-        ).fit(X_train)
-        fit_s = time.process_time() - start
+        )
+        fit_s = timed(rbm.fit, X_train).cpu
         rng = np.random.RandomState(seed)
         states, means = rbm_chain(rbm, starts, per_chain, burn_in, rng)
         ll_bin, ll_mf = parzen_pair(states.reshape(-1, 64), means.reshape(-1, 64), X_valid, X_test)
@@ -220,7 +214,7 @@ def main(quick=False):
             steps_per_second(rbm_steps, speed_steps),
         )
     )
-    print(rows[-1], flush=True)
+    log(rows[-1])
 
     # GSN family
     for name, params in MODELS.items():
@@ -230,7 +224,7 @@ def main(quick=False):
             speed_steps,
         )
         rows.append((name, results, speed))
-        print(rows[-1], flush=True)
+        log(rows[-1])
 
     # imputation baselines
     knn = KNNImputer().fit(X_train).transform(X_missing)
@@ -296,11 +290,8 @@ def write_table(rows, quick, seeds, n_chains, per_chain, burn_in):
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     print("\n".join(lines))
     if not quick:
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text("\n".join(lines) + "\n")
+        write_report(lines, RESULTS)
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="few epochs and samples")
-    main(quick=parser.parse_args().quick)
+    main(quick=argument_parser(__doc__, "few epochs and samples").parse_args().quick)

@@ -16,7 +16,6 @@ Run with one thread: ``OMP_NUM_THREADS=1 python benchmarks/bench_importance.py``
 minutes; ``--quick`` for a smoke run). Writes ``benchmarks/results/importance.md``.
 """
 
-import argparse
 import functools
 import os
 import platform
@@ -34,6 +33,9 @@ from torch import nn
 
 from skscore.importance import ImportanceSampling, per_example_gradient_norms
 from skscore.importance._norms import PerExampleLoss, squared_norms
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _harness import Stopwatch, argument_parser, log, timed, write_report  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "importance.md"
@@ -102,9 +104,7 @@ def alternating_medians(fns, repeats):
     times = {name: [] for name in fns}
     for _ in range(repeats):
         for name, fn in fns.items():
-            start = time.process_time()
-            fn()
-            times[name].append(time.process_time() - start)
+            times[name].append(timed(fn).cpu)
     return {name: float(np.median(t)) for name, t in times.items()}
 
 
@@ -311,11 +311,8 @@ def training_section(quick):
             train("sgd", seed, lr, epochs * 45 // 18, batch_size=80) for seed in seeds
         ]
         for method in ("sgd", "issgd", "uniform-replacement", "sgd-b80"):
-            print(
-                f"lr {lr} {method}: final loss",
-                [round(r["loss"][-1], 3) for r in results[lr, method]],
-                flush=True,
-            )
+            final = [round(r["loss"][-1], 3) for r in results[lr, method]]
+            log(f"lr {lr} {method}: final loss {final}")
     variance = {}
     for smoothing in (0.1, 1.0):
         variance[smoothing] = [
@@ -403,22 +400,21 @@ def dask_row(label, pairs, epochs):
 
 # -- report ------------------------------------------------------------------------------------
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="smoke run (minutes)")
+    parser = argument_parser(__doc__, "smoke run (minutes)")
     parser.add_argument("--no-dask", action="store_true", help="skip the Dask section")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    t0 = time.time()
+    clock = Stopwatch()
     norm_rows = norms_section(args.quick)
-    print("norms done", round(time.time() - t0), flush=True)
+    clock.log("norms done")
     results, variance, epochs = training_section(args.quick)
-    print("training done", round(time.time() - t0), flush=True)
+    clock.log("training done")
     dask = None if args.no_dask else dask_section(args.quick)
-    print("dask done", round(time.time() - t0), flush=True)
-    write_report(norm_rows, results, variance, epochs, dask, args.quick, time.time() - t0)
+    clock.log("dask done")
+    write_results(norm_rows, results, variance, epochs, dask, args.quick, clock.seconds)
 
 
-def write_report(norm_rows, results, variance, epochs, dask, quick, elapsed):
+def write_results(norm_rows, results, variance, epochs, dask, quick, elapsed):
     lines = [
         "# Importance-sampling SGD: norms, variance, training speed, Dask workers",
         "",
@@ -447,8 +443,7 @@ def write_report(norm_rows, results, variance, epochs, dask, quick, elapsed):
     lines += training_report(results, variance, epochs)
     if dask is not None:
         lines += dask_report(*dask)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text("\n".join(lines) + "\n")
+    write_report(lines, RESULTS)
     print("\n".join(lines))
 
 

@@ -21,9 +21,8 @@ thread) or ``--quick`` (20% missing, grey digits only, few epochs). Writes
 ``benchmarks/results/imputation.md``.
 """
 
-import argparse
 import os
-import time
+import sys
 import warnings
 from pathlib import Path
 
@@ -41,6 +40,9 @@ from sklearn.model_selection import train_test_split  # noqa: E402
 
 from skscore import GSNSampler  # noqa: E402
 from skscore.datasets import load_binary_digits  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _harness import argument_parser, log, timed, write_report  # noqa: E402
 
 torch.set_num_threads(1)
 RESULTS = Path(__file__).parent / "results" / "imputation.md"
@@ -75,11 +77,9 @@ def classifier():
 
 def evaluate(imputer, X_train, X_test, y_train, y_test, X_test_true, mask_test, bits):
     """Fit the imputer and the classifier as ``make_pipeline(imputer, classifier)`` would."""
-    start = time.process_time()
     imputer = clone(imputer)
-    filled_train = imputer.fit_transform(X_train)
-    filled_test = imputer.transform(X_test)
-    seconds = time.process_time() - start
+    run = timed(lambda: (imputer.fit_transform(X_train), imputer.transform(X_test)))
+    (filled_train, filled_test), seconds = run.result, run.cpu
     error = filled_test[mask_test] - X_test_true[mask_test]
     row = {
         "rmse": float(np.sqrt(np.mean(error**2))),
@@ -120,7 +120,7 @@ def main(quick=False):
                         mask[test],
                         bits=name == "bits",
                     )
-                print(name, rate, imputer_name, rows[imputer_name], flush=True)
+                log(f"{name} {rate} {imputer_name} {rows[imputer_name]}")
             sections.append((name, rate, ceiling, rows))
     write_table(sections, quick)
 
@@ -164,11 +164,8 @@ def write_table(sections, quick):
             )
     print("\n".join(lines))
     if not quick:
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text("\n".join(lines) + "\n")
+        write_report(lines, RESULTS)
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="one setting, few epochs")
-    main(quick=parser.parse_args().quick)
+    main(quick=argument_parser(__doc__, "one setting, few epochs").parse_args().quick)

@@ -17,7 +17,6 @@ import platform
 import runpy
 import sys
 import tempfile
-import time
 from collections import OrderedDict
 from pathlib import Path
 
@@ -28,6 +27,9 @@ from torch import nn
 
 from skscore.probes import LinearProbeTransformer
 from skscore.probes._transformer import default_probe
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _harness import log, timed, write_report  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "probes.md"
@@ -86,9 +88,7 @@ def time_pair(fn_a, fn_b, repeats=REPEATS):
     a, b = [], []
     for r in range(repeats):
         for fn, sink in ((fn_a, a), (fn_b, b)) if r % 2 else ((fn_b, b), (fn_a, a)):
-            start = time.perf_counter()
-            fn()
-            sink.append(time.perf_counter() - start)
+            sink.append(timed(fn).wall)
     a, b = np.array(a), np.array(b)
     return np.median(a), np.median(b), np.median(b / a)
 
@@ -115,10 +115,9 @@ def bench_extraction():
         )
         width = probes.transform(X[:1]).shape[1]
         rows.append((name, len(probes.layer_names_), width, len(X), plain, hooked, ratio))
-        print(
+        log(
             f"{name:38s} {len(probes.layer_names_):3d} layers  plain {plain:7.3f}s  "
-            f"transform {hooked:7.3f}s  ratio {ratio:5.2f}x",
-            flush=True,
+            f"transform {hooked:7.3f}s  ratio {ratio:5.2f}x"
         )
     return rows
 
@@ -129,12 +128,10 @@ def run_example(name):
     with tempfile.TemporaryDirectory() as tmp:
         os.chdir(tmp)
         try:
-            start = time.perf_counter()
             with torch.random.fork_rng():
-                namespace = runpy.run_path(
-                    str(ROOT / "examples" / f"{name}.py"), run_name="__main__"
-                )
-            seconds = time.perf_counter() - start
+                script = str(ROOT / "examples" / f"{name}.py")
+                run = timed(runpy.run_path, script, run_name="__main__")
+            namespace, seconds = run.result, run.wall
         finally:
             os.chdir(here)
     return namespace, seconds
@@ -143,16 +140,13 @@ def run_example(name):
 def bench_probe_fitting(model, X, y, layers):
     """Seconds to fit the default probe on each layer's features, and to extract them all."""
     probes = LinearProbeTransformer(model, layers=layers, random_state=0, device="cpu").fit(X, y)
-    start = time.perf_counter()
-    Z = probes.transform(X)
-    extract = time.perf_counter() - start
+    run = timed(probes.transform, X)
+    Z, extract = run.result, run.wall
     names = probes.get_feature_names_out()
     rows = []
     for layer in probes.layer_names_:
         F = Z[:, [str(n).rsplit("__", 1)[0] == layer for n in names]]
-        start = time.perf_counter()
-        clone(default_probe()).fit(F, y)
-        rows.append((layer, F.shape[1], time.perf_counter() - start))
+        rows.append((layer, F.shape[1], timed(clone(default_probe()).fit, F, y).wall))
     return rows, extract
 
 
@@ -183,7 +177,7 @@ def main():
 
     examples = {}
     for name in ("plot_probes_depth", "plot_probes_skip_connection", "plot_probes_monitor"):
-        print(f"running examples/{name}.py ...", flush=True)
+        log(f"running examples/{name}.py ...")
         examples[name] = run_example(name)
 
     lines += [
@@ -224,7 +218,7 @@ def main():
             *(f"| {layer} | {width} | {seconds:.3f} |" for layer, width, seconds in rows),
             "",
         ]
-        print(f"{title}: probe fitting {total:.2f}s, extraction {extract:.3f}s", flush=True)
+        log(f"{title}: probe fitting {total:.2f}s, extraction {extract:.3f}s")
 
     lines += ["## Per-layer probe errors of the examples (held-out, %)", ""]
     res = depth_ns["results"]
@@ -264,9 +258,7 @@ def main():
         "| 12 | " + " | ".join(f"{100 * v:.1f}" for v in res["last_epoch"].values()) + " |",
         "",
     ]
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text("\n".join(lines))
-    print(f"wrote {RESULTS.relative_to(ROOT)}")
+    write_report(lines, RESULTS)
 
 
 if __name__ == "__main__":

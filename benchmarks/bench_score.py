@@ -45,6 +45,9 @@ from skscore.datasets import (
 from skscore.metrics import fisher_divergence, low_density_fraction, parzen_log_likelihood
 from skscore.sampling import metropolis_hastings
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _harness import Stopwatch, best_of, log, table, timed, write_report  # noqa: E402
+
 RESULTS = Path(__file__).resolve().parent / "results" / "score.md"
 
 #: Numbers of an earlier raw-PyTorch prototype on the same densities (relative Fisher divergence
@@ -130,34 +133,6 @@ QUICK = {
     "defaults_full": False,
     "defaults_epochs": 2,
 }
-
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
-def timed(fn):
-    """Wall-clock and CPU time (this process) of ``fn()``.
-
-    On a machine shared with other jobs, the process CPU time is barely affected by their load
-    (with one thread it is the time this computation kept the core), so ratios of CPU times
-    are the stable measure; wall-clock times are reported beside them.
-    """
-    w0, c0 = time.perf_counter(), time.process_time()
-    fn()
-    return time.perf_counter() - w0, time.process_time() - c0
-
-
-def best_of(fn, repeats):
-    """Smallest wall-clock and smallest CPU time over ``repeats`` calls."""
-    runs = [timed(fn) for _ in range(repeats)]
-    return min(w for w, _ in runs), min(c for _, c in runs)
-
-
-def table(header, rows):
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 # -- baselines -----------------------------------------------------------------------------
@@ -457,8 +432,8 @@ def bench_training(X, cfg):
         single["plain"].append(timed(trainer.epoch))
 
     def rates(times, n):
-        wall = np.array([w for w, _ in times])
-        cpu = np.array([c for _, c in times])
+        wall = np.array([t.wall for t in times])
+        cpu = np.array([t.cpu for t in times])
         return {
             "wall_best": n / wall.min(),
             "wall_median": n / np.median(wall),
@@ -494,8 +469,8 @@ def bench_mh_speed(dae, X, cfg):
                 random_state=0,
             )
 
-        wall, cpu = best_of(run, reps)
-        rows.append({"n_points": n_points, "wall": wall / steps, "cpu": cpu / steps})
+        best = best_of(run, reps)
+        rows.append({"n_points": n_points, "wall": best.wall / steps, "cpu": best.cpu / steps})
     # one batched evaluation of the n * 10 path points, as the sampler does it (float64)
     P = np.repeat(X_init, 10, axis=0) + 0.01 * np.random.RandomState(0).standard_normal(
         (n * 10, X.shape[1])
@@ -556,7 +531,7 @@ def bench_rcae_steps(cfg):
         for _ in range(cfg["step_repeats"]):
             for key, criterion in criteria.items():
                 n = n_steps[key]
-                times[key].append(timed(lambda c=criterion, n=n: steps(c, n))[1] / n)
+                times[key].append(timed(steps, criterion, n).cpu / n)
         rows.append(
             {
                 "d": d,
@@ -833,18 +808,18 @@ def report(results, training, mh_speed, rcae_steps, cfg, args, elapsed, load_sta
             [
                 [
                     "`grad_log_density` (public, float64, batches of 256)",
-                    f"{1e3 * ev['public'][1]:.1f}",
-                    f"{ev['public'][1] / step:.0%}",
+                    f"{1e3 * ev['public'].cpu:.1f}",
+                    f"{ev['public'].cpu / step:.0%}",
                 ],
                 [
                     "module forward, float64, one batch",
-                    f"{1e3 * ev['f64'][1]:.1f}",
-                    f"{ev['f64'][1] / step:.0%}",
+                    f"{1e3 * ev['f64'].cpu:.1f}",
+                    f"{ev['f64'].cpu / step:.0%}",
                 ],
                 [
                     "module forward, float32, one batch",
-                    f"{1e3 * ev['f32'][1]:.1f}",
-                    f"{ev['f32'][1] / step:.0%}",
+                    f"{1e3 * ev['f32'].cpu:.1f}",
+                    f"{ev['f32'].cpu / step:.0%}",
                 ],
             ],
         ),
@@ -1010,17 +985,17 @@ def main(argv=None):
     cfg = QUICK if args.quick else FULL
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
     load_start = os.getloadavg()
-    t_start = time.perf_counter()
+    clock = Stopwatch()
 
     results, daes = {}, {}
     for name in args.datasets:
-        log(f"[{time.perf_counter() - t_start:6.0f}s] {name}")
+        clock.log(name)
         results[name], daes[name] = bench_dataset(name, cfg)
-    log(f"[{time.perf_counter() - t_start:6.0f}s] training throughput")
+    clock.log("training throughput")
     X10 = manifold_density(n_features=10, width=0.05).sample(cfg["tp_rows"], random_state=5)
     training = bench_training(X10, cfg)
     log(f"  {training}")
-    log(f"[{time.perf_counter() - t_start:6.0f}s] MH speed")
+    clock.log("MH speed")
     if "manifold" in daes:
         dae10 = daes["manifold"]
     else:
@@ -1029,7 +1004,7 @@ def main(argv=None):
         ).fit(X10)
     mh_speed = bench_mh_speed(dae10, X10, cfg)
     log(f"  {mh_speed}")
-    log(f"[{time.perf_counter() - t_start:6.0f}s] RCAE step cost")
+    clock.log("RCAE step cost")
     rcae_steps = bench_rcae_steps(cfg)
 
     text = report(
@@ -1039,15 +1014,13 @@ def main(argv=None):
         rcae_steps,
         cfg,
         args,
-        time.perf_counter() - t_start,
+        clock.seconds,
         load_start,
     )
     print(text)
     output = args.output if args.output is not None else (None if args.quick else RESULTS)
     if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text + "\n")
-        log(f"written to {output}")
+        write_report(text, output)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ SCRIPT = r"""
 import ctypes, json, sys, tracemalloc, warnings
 import numpy as np, torch
 torch.set_num_threads(1)
-from skscore import DenoisingAEScoreEstimator
+from _estimators import CASES  # tests/ is on PYTHONPATH
 
 libc = ctypes.CDLL(None)
 
@@ -36,8 +36,7 @@ models = {}
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     for d in (10, 40):
-        models[d] = DenoisingAEScoreEstimator(hidden_layer_sizes=(8,), max_epochs=1,
-                                              device="cpu", random_state=0)
+        models[d] = CASES["dae-residual"].make("memory")
         models[d].fit(rng.randn(200, d))
 calls = {n: (int(n_small), int(d)) for n, n_small, d in (a.split(":") for a in sys.argv[1:])}
 result = {}
@@ -86,9 +85,10 @@ def peaks():
     if not Path("/proc/self/clear_refs").exists():
         pytest.skip("needs Linux's /proc/self/clear_refs to reset the peak resident memory")
     root = str(Path(skscore.__file__).resolve().parents[1])
+    tests = str(Path(__file__).resolve().parent)  # the shared table, tests/_estimators.py
     env = {
         **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
+        "PYTHONPATH": os.pathsep.join(filter(None, [root, tests, os.environ.get("PYTHONPATH")])),
         "OMP_NUM_THREADS": "1",
         # large blocks are mapped and unmapped at once: freed chunks leave the resident set
         "MALLOC_MMAP_THRESHOLD_": "131072",
