@@ -285,6 +285,13 @@ class GSNSampler(OneToOneFeatureMixin, TransformerMixin, DensityMixin, BaseNeura
     _criterion_class = GSNLoss
     _divergence_remedy = "lower `lr` or `corruption_level`, or keep `standardize=True`"
 
+    def _fitted_attribute_spec(self):
+        spec = {"corruption_": "str", "reconstruction_": "str"}
+        spec |= {"corruption_level_": "non-negative", "hidden_noise_": "non-negative"}
+        spec |= {"column_means_": "features", "chain_starts_": "rows"}
+        spec |= {"scaling_factors_": "vector", "estimator_states_": "rows"}
+        return {**super()._fitted_attribute_spec(), **spec}
+
     def __init__(
         self,
         hidden_layer_sizes=(256,),

@@ -182,6 +182,11 @@ class NoiseConditionalScoreEstimator(DensityMixin, BaseNeuralEstimator):
     _field_methods = ("grad_log_density", "hessian_log_density", "score_samples")
     _divergence_remedy = "lower `lr`, or keep `standardize=True`"
 
+    def _fitted_attribute_spec(self):
+        spec = {"data_mean_": "features", "covariance_": "square", "n_epochs_": "count"}
+        spec |= {"sigma_min_": ("positive", "sigma_max_"), "sigma_max_": "positive"}
+        return {**super()._fitted_attribute_spec(), **spec}
+
     def __init__(
         self,
         sigma_min="auto",

@@ -33,6 +33,7 @@ from torch import nn
 from skscore._core.base import resolve_device
 from skscore._core.nn import make_mlp, reinitialize_, seeded_generator
 from skscore._core.validation import check_float32_range
+from skscore.probes._io import ProbeIOMixin
 
 __all__ = ["LinearProbeTransformer"]
 
@@ -255,7 +256,7 @@ def _reduction_label(pool, indices):
 
 
 # -- the estimator ---------------------------------------------------------------------------------
-class LinearProbeTransformer(TransformerMixin, BaseEstimator):
+class LinearProbeTransformer(ProbeIOMixin, TransformerMixin, BaseEstimator):
     """Linear classifier probes on the layers of a torch model (thesis chapter 9).
 
     For every selected layer, the model's frozen features ``h_k`` (one forward pass per batch,
