@@ -198,8 +198,8 @@ class BaseNeuralEstimator(BaseEstimator):
             cls([torch.zeros(1, requires_grad=True)], lr=self.lr, **kwargs)
         except (TypeError, ValueError, RuntimeError) as exc:
             raise ValueError(
-                f"optimizer_params {kwargs!r} (with weight_decay) are not valid arguments of "
-                f"{cls.__name__}: {exc}"
+                f"optimizer_params={self.optimizer_params!r} (weight_decay="
+                f"{self.weight_decay!r}) are not valid arguments of {cls.__name__}: {exc}"
             ) from None
 
     # -- parameters ------------------------------------------------------------------------

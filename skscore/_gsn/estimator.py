@@ -24,7 +24,12 @@ from skscore._core.base import BaseNeuralEstimator
 from skscore._core.docstrings import fill_doc, shared_parameter_docs
 from skscore._core.numerics import LOG_2PI
 from skscore._core.progress import Progress
-from skscore._core.validation import check_arguments, check_finite_output, check_float32_range
+from skscore._core.validation import (
+    check_arguments,
+    check_finite_output,
+    check_float32_range,
+    to_tensor,
+)
 from skscore._gsn.nn import GSNModule
 from skscore._gsn.objective import GSNLoss, max_walkback_steps
 
@@ -564,7 +569,7 @@ class GSNSampler(OneToOneFeatureMixin, TransformerMixin, DensityMixin, BaseNeura
         return self._float32_module()
 
     def _chain_tensor(self, X):
-        return torch.tensor(np.asarray(X, dtype=np.float32), device=self.device_)
+        return to_tensor(np.asarray(X, dtype=np.float32), torch.float32, self.device_)
 
     # -- public API ------------------------------------------------------------------------
     def sample(

@@ -32,7 +32,7 @@ from torch import nn
 
 from skscore._core.base import resolve_device
 from skscore._core.nn import make_mlp, reinitialize_, seeded_generator
-from skscore._core.validation import check_float32_range
+from skscore._core.validation import check_float32_range, to_tensor
 from skscore.probes._io import ProbeIOMixin
 
 __all__ = ["LinearProbeTransformer"]
@@ -852,7 +852,7 @@ def _as_tensor(X, model, device):
     """X as a tensor in the model's floating dtype (X's own if the model has none)."""
     param = next((p for p in model.parameters() if p.is_floating_point()), None)
     dtype = param.dtype if param is not None else torch.from_numpy(X[:0]).dtype
-    return torch.tensor(np.asarray(X), dtype=dtype, device=device)
+    return to_tensor(X, dtype, device)
 
 
 def _extract(model, X, reducers, widths, batch_size, device):
