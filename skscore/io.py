@@ -15,6 +15,36 @@ optimizers and :func:`skscore.probes.make_mlp`; the torch module is rebuilt by t
 itself and must match the stored weights name for name, shape for shape and dtype for dtype;
 every tensor of the file must be used exactly once; unknown keys are refused.
 
+Integrity and bounds: ``save`` writes a SHA-256 digest of the JSON document and of every
+tensor (key, dtype, shape, raw bytes) into the safetensors metadata (``skscore_sha256``);
+``load`` recomputes it and refuses a file whose bytes changed since it was saved. Files without
+a digest (written by skscore before it) still load, with every other check. The JSON header
+is at most ``MAX_HEADER_CHARS`` characters, one string at most ``MAX_STRING_CHARS``, its
+nesting at most ``MAX_DEPTH`` levels. After reading, the parameters are validated as ``fit``
+validates them, every fitted attribute is checked (presence, type, dtype, shape against
+``n_features_in_``; unknown ones refused), and the stored module arguments must agree with the
+estimator's parameters and fitted attributes.
+
+The protocol: io knows no estimator's internals. A class is saved when it is exported by
+:mod:`skscore` and implements (on :class:`skscore._core.base.BaseNeuralEstimator` once for every
+neural estimator, in :mod:`skscore.probes._io` for the probes' transformer):
+
+- ``_io_section`` (str): the header key of the fitted network (``"net"`` or ``"model"``), and
+  ``_io_keys``: the keys of that section; the fitted network is the attribute
+  ``_io_section + "_"`` (``net_``, ``model_``), never stored as an attribute.
+- ``_io_state()`` -> dict: the fitted network's description beyond the parameters and the
+  fitted attributes. Values are JSON-able (what :class:`_Writer` encodes: scalars, str,
+  tuples, lists, str-keyed dicts, numpy arrays, the allowlisted references); ``"weights"`` is
+  a ``state_dict`` (stored as tensors), ``"history"`` a skorch ``History`` (stored as rows).
+- ``_io_check_fitted()``: raise a ValueError when a fitted attribute is missing, unknown or
+  invalid (the neural estimators declare them in ``_fitted_attribute_spec()``).
+- ``_io_rebuild(state, check_sizes)`` -> torch module: rebuild the fitted network from the
+  decoded section less its weights, set it on the estimator, and return the module (in its
+  final dtype and device) into which io loads the stored weights, checked name for name,
+  shape for shape and dtype for dtype. ``check_sizes(dict)`` refuses int arguments larger
+  than the stored weights; allocations are also bounded while it runs. It raises a
+  ValueError or TypeError when the state does not fit the estimator.
+
 Not saved: the optimizer's state (e.g. Adam's moments), the state of the training's random
 generators, user ``callbacks`` and any other parameter that JSON cannot describe
 (``lr_schedule`` given as a skorch ``LRScheduler``, a ``RandomState`` instance as
