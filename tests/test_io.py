@@ -554,6 +554,7 @@ def _invalid_state_edits(name):
     vector, scalar = ATTRIBUTES[name]
     edits = {
         "unknown attribute": (lambda s: s.update(extra_=1.0), "unknown fitted attributes"),
+        "unknown private attribute": (lambda s: s.update(_hook=1.0), "unknown fitted attributes"),
         "missing n_features_in_": (lambda s: s.pop("n_features_in_"), "n_features_in_ is miss"),
         "n_features_in_ a string": (lambda s: s.update(n_features_in_="2"), "n_features_in_"),
         "n_features_in_ wrong": (

@@ -545,6 +545,7 @@ class BaseNeuralEstimator(BaseEstimator):
         return {
             "n_features_in_": "count",
             "feature_names_in_": "array?",
+            "_sklearn_output_config": "dict?",  # set_output
             "device_": "str",
             "mean_": "features",
             "scale_": "positive features",

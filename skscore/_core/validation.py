@@ -83,8 +83,8 @@ def check_fitted_attributes(estimator, spec):
     ndarray); a kind ending in ``"?"`` is optional; ``("positive", "other_")``: positive and
     smaller than the attribute ``other_``.
     """
-    state = {k: v for k, v in vars(estimator).items() if k.endswith("_") or k.startswith("_n")}
-    state = {k: v for k, v in state.items() if not k.startswith("__")}
+    params = estimator.get_params(deep=False)
+    state = {k: v for k, v in vars(estimator).items() if k not in params}
     unknown = sorted(set(state) - set(spec))
     if unknown:
         raise ValueError(f"unknown fitted attributes {unknown[:5]}")

@@ -35,6 +35,7 @@ class ProbeIOMixin:
         return {
             "n_features_in_": "count",
             "feature_names_in_": "array?",
+            "_sklearn_output_config": "dict?",  # set_output
             "classes_": "array",
             "device_": "str",
             "input_shape_": "tuple",
