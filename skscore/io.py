@@ -15,6 +15,36 @@ optimizers and :func:`skscore.probes.make_mlp`; the torch module is rebuilt by t
 itself and must match the stored weights name for name, shape for shape and dtype for dtype;
 every tensor of the file must be used exactly once; unknown keys are refused.
 
+Integrity and bounds: ``save`` writes a SHA-256 digest of the JSON document and of every
+tensor (key, dtype, shape, raw bytes) into the safetensors metadata (``skscore_sha256``);
+``load`` recomputes it and refuses a file whose bytes changed since it was saved. Files without
+a digest (written by skscore before it) still load, with every other check. The JSON header
+is at most ``MAX_HEADER_CHARS`` characters, one string at most ``MAX_STRING_CHARS``, its
+nesting at most ``MAX_DEPTH`` levels. After reading, the parameters are validated as ``fit``
+validates them, every fitted attribute is checked (presence, type, dtype, shape against
+``n_features_in_``; unknown ones refused), and the stored module arguments must agree with the
+estimator's parameters and fitted attributes.
+
+The protocol: io knows no estimator's internals. A class is saved when it is exported by
+:mod:`skscore` and implements (on :class:`skscore._core.base.BaseNeuralEstimator` once for every
+neural estimator, in :mod:`skscore.probes._io` for the probes' transformer):
+
+- ``_io_section`` (str): the header key of the fitted network (``"net"`` or ``"model"``), and
+  ``_io_keys``: the keys of that section; the fitted network is the attribute
+  ``_io_section + "_"`` (``net_``, ``model_``), never stored as an attribute.
+- ``_io_state()`` -> dict: the fitted network's description beyond the parameters and the
+  fitted attributes. Values are JSON-able (what :class:`_Writer` encodes: scalars, str,
+  tuples, lists, str-keyed dicts, numpy arrays, the allowlisted references); ``"weights"`` is
+  a ``state_dict`` (stored as tensors), ``"history"`` a skorch ``History`` (stored as rows).
+- ``_io_check_fitted()``: raise a ValueError when a fitted attribute is missing, unknown or
+  invalid (the neural estimators declare them in ``_fitted_attribute_spec()``).
+- ``_io_rebuild(state, check_sizes)`` -> torch module: rebuild the fitted network from the
+  decoded section less its weights, set it on the estimator, and return the module (in its
+  final dtype and device) into which io loads the stored weights, checked name for name,
+  shape for shape and dtype for dtype. ``check_sizes(dict)`` refuses int arguments larger
+  than the stored weights; allocations are also bounded while it runs. It raises a
+  ValueError or TypeError when the state does not fit the estimator.
+
 Not saved: the optimizer's state (e.g. Adam's moments), the state of the training's random
 generators, user ``callbacks`` and any other parameter that JSON cannot describe
 (``lr_schedule`` given as a skorch ``LRScheduler``, a ``RandomState`` instance as
@@ -28,8 +58,10 @@ probes are scikit-learn's ``LogisticRegression`` (optionally after a ``StandardS
 """
 
 import functools
+import hashlib
 import json
 import math
+import os
 import re
 import threading
 import warnings
@@ -42,12 +74,10 @@ from safetensors.torch import save_file
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
-from skorch.history import History
 
-from skscore._core.base import BaseNeuralEstimator, resolve_device
+from skscore._core.base import resolve_device
 from skscore._core.training import OPTIMIZERS
 from skscore.probes import make_mlp
-from skscore.probes._transformer import LinearProbeTransformer, default_model, resolve_module
 
 __all__ = ["load", "save"]
 
@@ -63,6 +93,9 @@ _TENSOR_DTYPES = {
 _SCALAR_DTYPES = {dtype.name: dtype for dtype in _TENSOR_DTYPES}
 _STR_DTYPE = re.compile(r"^[<>|=]?U[0-9]{1,6}$")
 _ATTRIBUTE_NAME = re.compile(r"^_?[A-Za-z][A-Za-z0-9_]*$")
+
+#: What an estimator implements to be saved (see the module's docstring).
+_PROTOCOL = ("_io_section", "_io_keys", "_io_state", "_io_rebuild", "_io_check_fitted")
 
 #: Classes and functions a file may name (by these keys) besides the estimators.
 _REFERENCES = {
@@ -87,12 +120,17 @@ _SCHEMAS = {
     "__partial__": {"__partial__", "kwargs"},
     "__sklearn__": {"__sklearn__", "params", "state"},
 }
-_TOP_KEYS = {"format_version", "skscore_version", "class", "params", "state", "net", "model"}
-_NET_KEYS = {"module", "criterion", "module_params", "criterion_params", "seeds", "weights"}
-_NET_KEYS |= {"history"}
-_MODEL_KEYS = {"factory", "dtype", "weights"}
+_TOP_KEYS = {"format_version", "skscore_version", "class", "params", "state"}
 #: Largest module argument (an int) allowed beyond the number of stored weights.
 _SIZE_SLACK = 1024
+#: Key of the SHA-256 digest (header and tensors) in the safetensors metadata.
+DIGEST_KEY = "skscore_sha256"
+#: Bounds on what a file may hold: its size, its JSON header, one string, the JSON nesting.
+MAX_FILE_BYTES = 2**34
+MAX_HEADER_CHARS = 2**24
+MAX_STRING_CHARS = 2**16
+MAX_DEPTH = 64
+_JSON_STRUCTURE = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 
 
 def _estimator_classes():
@@ -104,7 +142,7 @@ def _estimator_classes():
     return {
         cls.__name__: cls
         for cls in classes
-        if isinstance(cls, type) and issubclass(cls, (BaseNeuralEstimator, LinearProbeTransformer))
+        if isinstance(cls, type) and all(hasattr(cls, name) for name in _PROTOCOL)
     }
 
 
@@ -267,32 +305,61 @@ def _history_rows(history):
     return rows
 
 
-def _encode_net(estimator, writer):
-    net = estimator.net_
-    return {
-        "module": type(net.module_).__name__,
-        "criterion": type(net.criterion_).__name__,
-        "module_params": writer.encode(net.get_params_for("module"), "module argument"),
-        "criterion_params": writer.encode(net.get_params_for("criterion"), "criterion argument"),
-        "seeds": [
-            int(net.get_params_for("module").get("seed", 0)),
-            int(net.iterator_train__generator.initial_seed()),
-            int(net.noise_seed),
-            int(net.validation_seed),
-        ],
-        "weights": {k: writer.add_tensor(v) for k, v in net.module_.state_dict().items()},
-        "history": _history_rows(net.history),
-    }
+def _encode_section(estimator, writer):
+    """The estimator's ``_io_state()`` encoded: its ``weights`` (a ``state_dict``) as tensors,
+    its ``history`` as plain rows, everything else as JSON."""
+    encoded = {}
+    for key, value in estimator._io_state().items():
+        if key == "weights":
+            encoded[key] = {k: writer.add_tensor(v) for k, v in value.items()}
+        elif key == "history":
+            encoded[key] = _history_rows(value)
+        else:
+            encoded[key] = writer.encode(value, f"{key} of the network")
+    return encoded
 
 
-def _encode_probe_model(estimator, writer):
-    state_dict = estimator.model_.state_dict()
-    floating = [t.dtype for t in state_dict.values() if t.is_floating_point()]
-    return {
-        "factory": writer.encode(estimator.model, "parameter 'model'"),
-        "dtype": str(floating[0] if floating else torch.float32).replace("torch.", ""),
-        "weights": {k: writer.add_tensor(v) for k, v in state_dict.items()},
-    }
+def _check_path_for_save(path):
+    try:
+        text = os.fspath(path)
+    except TypeError:
+        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}") from None
+    if isinstance(text, bytes):
+        text = os.fsdecode(text)
+    if not text:
+        raise ValueError("cannot save to an empty path: name a file, e.g. 'model.safetensors'")
+    if os.path.isdir(text):
+        raise IsADirectoryError(f"cannot save to {text!r}: it is a directory; name a file in it")
+    parent = os.path.dirname(os.path.abspath(text))
+    if not os.path.isdir(parent):
+        raise FileNotFoundError(
+            f"cannot save to {text!r}: the directory {parent!r} does not exist; create it first"
+        )
+
+
+def _check_path_for_load(path):
+    try:
+        text = os.fspath(path)
+    except TypeError:
+        raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}") from None
+    if isinstance(text, bytes):
+        text = os.fsdecode(text)
+    if not text:
+        raise ValueError("cannot load an empty path: name a file written by skscore.io.save")
+    if os.path.isdir(text):
+        raise IsADirectoryError(f"cannot load {text!r}: it is a directory, not a file")
+    if not os.path.exists(text):
+        raise FileNotFoundError(f"cannot load {text!r}: no such file")
+
+
+def _digest(document, tensors):
+    """SHA-256 over the JSON document and every tensor (key, dtype, shape, raw bytes)."""
+    sha = hashlib.sha256(document.encode("utf-8"))
+    for key in sorted(tensors):
+        tensor = tensors[key]
+        sha.update(f"\0{key}\0{tensor.dtype}\0{tuple(tensor.shape)}\0".encode())
+        sha.update(tensor.contiguous().view(-1).view(torch.uint8).numpy().tobytes())
+    return sha.hexdigest()
 
 
 def save(estimator, path):
@@ -358,9 +425,11 @@ def save(estimator, path):
             f"skscore.io.save stores skscore estimators ({', '.join(sorted(classes))}), "
             f"got {type(estimator).__name__}"
         )
+    _check_path_for_save(path)
     writer = _Writer()
     params = _portable_params(estimator, writer)
     excluded = set(params) | {"net_", "model_"}
+    section = estimator._io_section
     state = {k: v for k, v in vars(estimator).items() if k not in excluded}
     document = {
         "format_version": FORMAT_VERSION,
@@ -369,13 +438,11 @@ def save(estimator, path):
         "params": {"__dict__": params},
         "state": writer.encode(state, "fitted attribute"),
     }
-    if isinstance(estimator, BaseNeuralEstimator):
-        document["net"] = _encode_net(estimator, writer) if hasattr(estimator, "net_") else None
-    else:
-        document["model"] = (
-            _encode_probe_model(estimator, writer) if hasattr(estimator, "model_") else None
-        )
-    save_file(writer.tensors, path, metadata={METADATA_KEY: json.dumps(document)})
+    fitted = hasattr(estimator, f"{section}_")
+    document[section] = _encode_section(estimator, writer) if fitted else None
+    text = json.dumps(document)
+    metadata = {METADATA_KEY: text, DIGEST_KEY: _digest(text, writer.tensors)}
+    save_file(writer.tensors, path, metadata=metadata)
     return path
 
 
@@ -421,6 +488,12 @@ class _Reader:
             raise self.invalid(f"{where} must have the keys {sorted(expected)}, got {found}")
 
     def decode(self, node, where):
+        if isinstance(node, str) and len(node) > MAX_STRING_CHARS:
+            raise self.invalid(
+                f"{where}: a string of {len(node)} characters (at most {MAX_STRING_CHARS})"
+            )
+        if isinstance(node, dict) and any(len(k) > MAX_STRING_CHARS for k in node):
+            raise self.invalid(f"{where}: a key longer than {MAX_STRING_CHARS} characters")
         if node is None or isinstance(node, (bool, int, float, str)):
             return node
         if isinstance(node, list):
@@ -527,8 +600,10 @@ class _Reader:
         if unknown:
             raise self.invalid(f"{where}: {cls.__name__} has no parameters {unknown}")
         estimator = cls(**params)
-        try:
+        try:  # as fit validates them
             estimator._validate_params()
+            if hasattr(estimator, "_check_params"):
+                estimator._check_params()
         except (TypeError, ValueError) as exc:
             raise self.invalid(f"{where}: {exc}") from None
         for name, value in state.items():
@@ -578,22 +653,10 @@ def _allocation_limit(n_weights, reader):
             handle.remove()
 
 
-@contextmanager
-def _saved_hooks(estimator, module_params, criterion_params):
-    """Make the estimator's ``_build_net`` use the saved module and criterion arguments."""
-    estimator._module_params = lambda X, y: module_params
-    estimator._criterion_params = lambda X, y: criterion_params
-    try:
-        yield
-    finally:
-        del estimator._module_params, estimator._criterion_params
-
-
-def _load_weights(module, node, dtype, reader, what):
-    """Validate the stored ``state_dict`` against ``module`` (cast to ``dtype``) and load it."""
+def _load_weights(module, node, reader, what):
+    """Validate the stored ``state_dict`` against ``module`` and load it."""
     if not isinstance(node, dict):
         raise reader.invalid(f"the weights of the {what} must be an object")
-    module.to(dtype=dtype)
     expected = module.state_dict()
     missing, unexpected = sorted(set(expected) - set(node)), sorted(set(node) - set(expected))
     if missing or unexpected:
@@ -621,76 +684,28 @@ def _stored_weights(handle, node):
     return sum(math.prod(handle.get_slice(k).get_shape()) for k in node.values() if k in keys)
 
 
-def _load_net(estimator, node, reader):
-    reader.keys(node, _NET_KEYS, "'net'")
+def _load_section(estimator, node, reader):
+    """Rebuild the fitted network through the estimator's ``_io_rebuild`` and load its
+    weights: the decoded section, less its weights, goes to the estimator."""
     cls = type(estimator)
-    for part, expected in (("module", cls._module_class), ("criterion", cls._criterion_class)):
-        if node[part] != expected.__name__:
-            raise reader.invalid(
-                f"a {cls.__name__} trains a {expected.__name__} {part}, the file names "
-                f"{node[part]!r}"
-            )
-    module_params = reader.decode(node["module_params"], "module arguments")
-    criterion_params = reader.decode(node["criterion_params"], "criterion arguments")
-    seeds = node["seeds"]
-    if not (isinstance(module_params, dict) and isinstance(criterion_params, dict)):
-        raise reader.invalid("module and criterion arguments must be objects")
-    if not (
-        isinstance(seeds, list)
-        and len(seeds) == 4
-        and all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seeds)
-    ):
-        raise reader.invalid("'seeds' must be four non-negative ints")
+    section = cls._io_section
+    reader.keys(node, cls._io_keys, f"{section!r}")
+    state = {
+        key: reader.decode(value, f"{key} of the network")
+        for key, value in node.items()
+        if key != "weights"
+    }
     n_weights = _stored_weights(reader.handle, node["weights"])
-    _module_sizes_checked(module_params, n_weights, reader)
-    X_empty = np.zeros((0, int(getattr(estimator, "n_features_in_", 1))))
-    with _saved_hooks(estimator, module_params, criterion_params):
-        net = estimator._build_net(X_empty, None, seeds, None)
-    if "early_stopping" in dict(net.callbacks or []):
-        # the held-out rows are not saved: partial_fit after load has no validation loss
-        net.set_params(callbacks__early_stopping=None)
     with _allocation_limit(n_weights, reader):
         try:
-            net.initialize()
+            module = estimator._io_rebuild(
+                state, lambda sizes: _module_sizes_checked(sizes, n_weights, reader)
+            )
         except (TypeError, ValueError, RuntimeError) as exc:
             if isinstance(exc, ValueError) and "not a valid skscore file" in str(exc):
                 raise
-            raise reader.invalid(f"its module arguments do not build a module: {exc}") from None
-    _load_weights(net.module_, node["weights"], torch.float64, reader, "module").eval()
-    rows = reader.decode(node["history"], "history")
-    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
-        raise reader.invalid("'history' must be a list of rows")
-    net.history_ = History(rows)
-    estimator.net_ = net
-
-
-def _load_probe_model(estimator, node, reader):
-    reader.keys(node, _MODEL_KEYS, "'model'")
-    factory = reader.decode(node["factory"], "model factory")
-    if _factory_key(factory) != _factory_key(estimator.model):
-        raise reader.invalid("the model factory differs from the 'model' parameter")
-    dtypes = {"float32": torch.float32, "float64": torch.float64}
-    if node["dtype"] not in dtypes:
-        raise reader.invalid(f"model dtype {node['dtype']!r} is not float32 or float64")
-    n_weights = _stored_weights(reader.handle, node["weights"])
-    shape = getattr(estimator, "input_shape_", None)
-    classes = getattr(estimator, "classes_", None)
-    if not isinstance(shape, tuple) or not isinstance(classes, np.ndarray):
-        raise reader.invalid("a fitted LinearProbeTransformer needs input_shape_ and classes_")
-    _module_sizes_checked({"input": shape, "classes": len(classes)}, n_weights, reader)
-    with _allocation_limit(n_weights, reader):
-        if factory is None:
-            module = default_model(shape, len(classes))
-        else:
-            module, _ = resolve_module(factory, shape[0])
-    module = _load_weights(module, node["weights"], dtypes[node["dtype"]], reader, "model")
-    estimator.model_ = module.to(estimator.device_).eval().requires_grad_(False)
-
-
-def _factory_key(factory):
-    if isinstance(factory, functools.partial):
-        return factory.func, factory.args, factory.keywords
-    return factory
+            raise reader.invalid(f"its {section} does not fit the {cls.__name__}: {exc}") from None
+    _load_weights(module, node["weights"], reader, section if section != "net" else "module")
 
 
 def _resolved_device(device):
@@ -749,6 +764,9 @@ def load(path):
     ...                rcae.sample(5, n_steps=10, burn_in=5, random_state=0))
     True
     """
+    _check_path_for_load(path)
+    if os.path.getsize(path) > MAX_FILE_BYTES:
+        raise _invalid(path, f"it is larger than {MAX_FILE_BYTES} bytes")
     try:
         opened = safe_open(path, framework="pt", device="cpu")
     except OSError:
@@ -763,13 +781,42 @@ def _reject_constant(name):
     raise ValueError(f"non-standard JSON constant {name}")
 
 
+def _json_depth_checked(text, path):
+    """Refuse JSON nested deeper than ``MAX_DEPTH`` (before parsing it: Python's parser would
+    recurse until a RecursionError)."""
+    depth = deepest = 0
+    for token in _JSON_STRUCTURE.findall(text):
+        if token in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > MAX_DEPTH:
+                raise _invalid(path, f"its header is nested deeper than {MAX_DEPTH} levels")
+        elif token in "]}":
+            depth -= 1
+
+
 def _load(handle, path):
     metadata = handle.metadata() or {}
     if METADATA_KEY not in metadata:
         raise _invalid(path, "its header has no skscore document (was it written by save?)")
+    unknown = sorted(set(metadata) - {METADATA_KEY, DIGEST_KEY})
+    if unknown:
+        raise _invalid(path, f"its header has unknown metadata {unknown[:5]}")
+    text = metadata[METADATA_KEY]
+    if len(text) > MAX_HEADER_CHARS:
+        raise _invalid(path, f"its header is longer than {MAX_HEADER_CHARS} characters")
+    if DIGEST_KEY in metadata:  # files of skscore 0.1.0 before the digest have none
+        tensors = {key: handle.get_tensor(key) for key in handle.keys()}
+        if _digest(text, tensors) != metadata[DIGEST_KEY]:
+            raise _invalid(
+                path,
+                "its SHA-256 digest does not match its contents: the file was modified or "
+                "damaged after it was saved",
+            )
+    _json_depth_checked(text, path)
     try:
-        document = json.loads(metadata[METADATA_KEY], parse_constant=_reject_constant)
-    except ValueError as exc:
+        document = json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as exc:
         raise _invalid(path, f"its header is not valid JSON ({exc})") from None
     reader = _Reader(handle, path)
     if not isinstance(document, dict) or not {"format_version", "class"} <= set(document):
@@ -785,21 +832,20 @@ def _load(handle, path):
         raise reader.invalid(
             f"unknown class {document['class']!r}; a skscore file holds one of {sorted(classes)}"
         )
-    part = "net" if issubclass(cls, BaseNeuralEstimator) else "model"
-    reader.keys(document, _TOP_KEYS - {"net", "model"} | {part}, "the header")
+    part = cls._io_section
+    reader.keys(document, _TOP_KEYS | {part}, "the header")
     params = reader.decode(document["params"], "parameters")
     state = reader.decode(document["state"], "fitted attributes")
     estimator = reader.build(cls, params, state, f"the {cls.__name__}")
     if "net_" in vars(estimator) or "model_" in vars(estimator):
         raise reader.invalid("net_ and model_ are rebuilt, not stored as attributes")
     if document[part] is not None:
-        if "device_" not in vars(estimator):
-            raise reader.invalid("a fitted estimator needs its device_")
+        try:
+            estimator._io_check_fitted()
+        except (TypeError, ValueError) as exc:
+            raise reader.invalid(str(exc)) from None
         estimator.device_ = _resolved_device(estimator.device_)
-        if part == "net":
-            _load_net(estimator, document[part], reader)
-        else:
-            _load_probe_model(estimator, document[part], reader)
+        _load_section(estimator, document[part], reader)
     elif state:
         raise reader.invalid("fitted attributes without a fitted network")
     reader.check_all_used()

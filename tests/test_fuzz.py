@@ -212,3 +212,169 @@ def test_found_reversed_views_accepted(fitted):
     np.testing.assert_array_equal(
         dae.energy_difference(X, X[::-1]), dae.energy_difference(X, X[::-1].copy())
     )
+
+
+# -- the reliability battery (issue #22): one test of each class for every estimator ----------
+NEURAL = [name for name in ("dae", "rcae-energy", "gsn", "ncse", "field")]
+EVERY = [*NEURAL, "probes"]
+
+
+def _fit(name, est, X):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if name == "field":
+            return est.fit(X, -np.asarray(X, dtype=np.float64))
+        if name == "probes":
+            return est.fit(X, (np.asarray(X)[:, 0] > 0).astype(int))
+        return est.fit(X)
+
+
+def _numeric_parameters(est):
+    """Parameters whose constraints take a number and no boolean."""
+    from skscore._core.validation import _takes_numbers
+
+    return [
+        name
+        for name, constraints in est._parameter_constraints.items()
+        if _takes_numbers(constraints) is not None
+    ]
+
+
+#: Method arguments that take a number, per estimator: (method, args, kwargs).
+BOOLEAN_ARGUMENTS = {
+    "dae": [("local_mean", (_clean(5), True), {}), ("sample", (True,), {})],
+    "rcae-energy": [("local_mean", (_clean(5), True), {}), ("sample", (True,), {})],
+    "gsn": [("sample", (True,), {}), ("impute", (_clean(5),), {"n_steps": True})],
+    "ncse": [
+        ("grad_log_density", (_clean(5),), {"sigma": True}),
+        ("hessian_log_density", (_clean(5),), {"sigma": True}),
+        ("energy_difference", (_clean(5), _clean(5)), {"sigma": True}),
+        ("sample", (True,), {}),
+    ],
+    "field": [],
+    "probes": [],
+}
+
+
+@pytest.mark.parametrize("name", EVERY)
+def test_booleans_refused_where_numbers_are_expected(fitted, name):
+    """``True`` is not the number 1: every numeric parameter and method argument refuses it."""
+    numeric = _numeric_parameters(FACTORIES[name]())
+    assert numeric
+    for param in numeric:
+        est = FACTORIES[name]().set_params(**{param: True})
+        with pytest.raises(ValueError, match=f"'{param}' parameter .*True"):
+            _fit(name, est, _clean())
+    for method, args, kwargs in BOOLEAN_ARGUMENTS[name]:
+        with pytest.raises(ValueError, match="not the boolean True"):
+            getattr(fitted[name], method)(*args, **kwargs)
+
+
+def _inference_outputs(name, est, X):
+    if name in ("dae", "rcae-energy"):
+        return [est.grad_log_density(X), est.score_samples(X), est.energy_difference(X, X)]
+    if name == "gsn":
+        return [est.transform(X), est.score_samples(X)]
+    if name == "ncse":
+        return [
+            est.grad_log_density(X),
+            est.hessian_log_density(X),
+            est.energy_difference(X, X, method="path"),
+        ]
+    if name == "field":
+        return [est.predict(X), est.gradient(X), est.jacobian(X)]
+    return [est.transform(X)]
+
+
+@pytest.mark.parametrize("name", EVERY)
+def test_any_numpy_layout_accepted(fitted, name):
+    """Reversed one-row views (negative strides that np.ascontiguousarray keeps), reversed
+    float32 views and Fortran order: at fit and in every inference method."""
+    X = _clean(12)
+    for view in (X[:1][::-1], X[::-1], np.asfortranarray(X), X[:, ::-1][:, ::-1]):
+        expected = _inference_outputs(name, fitted[name], view.copy())
+        for got, want in zip(_inference_outputs(name, fitted[name], view), expected, strict=True):
+            np.testing.assert_array_equal(got, want)
+    X32 = _clean(40).astype(np.float32)
+    a = _fit(name, FACTORIES[name](), X32[::-1])
+    b = _fit(name, FACTORIES[name](), X32[::-1].copy())
+    for got, want in zip(
+        _inference_outputs(name, a, X), _inference_outputs(name, b, X), strict=True
+    ):
+        np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("name", EVERY)
+def test_unfitted_attributes_raise_not_fitted_error(name):
+    from sklearn.exceptions import NotFittedError
+
+    est = FACTORIES[name]()
+    attributes = ["module_", "history_"] if name != "probes" else []
+    for attribute in attributes:
+        with pytest.raises(NotFittedError):
+            getattr(est, attribute)
+    with pytest.raises(NotFittedError):
+        _inference_outputs(name, est, _clean(3))
+
+
+@pytest.mark.parametrize("name", NEURAL)
+def test_optimizer_arguments_checked_before_training(name):
+    for params in ({"betas": "x"}, {"eps": -1.0}, {"momentum": 0.9}):
+        est = FACTORIES[name]().set_params(optimizer_params=params)
+        with pytest.raises(ValueError, match="optimizer"):
+            _fit(name, est, _clean())
+
+
+@pytest.mark.parametrize("name", NEURAL)
+def test_callbacks_checked(name):
+    for callbacks in ([1], ["early_stopping"], [("name", object())]):
+        est = FACTORIES[name]().set_params(callbacks=callbacks)
+        with pytest.raises(TypeError, match="callbacks must be a list of skorch Callback"):
+            _fit(name, est, _clean())
+
+
+@pytest.mark.parametrize("name", EVERY)
+@pytest.mark.parametrize("scale", [1e-30, 1e30])
+def test_scale_problems_named(name, scale):
+    """Data at an extreme scale: a model whose outputs are finite, or an error that names the
+    scale; a diverging fit never advises to keep standardize=True when it is True."""
+    X = _clean() * scale
+    try:
+        est = _fit(name, FACTORIES[name](), X)
+    except NonFiniteLossError as exc:
+        assert "keep `standardize=True`" not in str(exc)
+        return
+    except ValueError as exc:
+        assert "scale" in str(exc) or "range" in str(exc), str(exc)
+        return
+    for output in _inference_outputs(name, est, X):
+        assert np.isfinite(output).all()
+    if name != "probes":
+        assert "keep `standardize=True`" not in est._remedy()
+        assert "set `standardize=True`" in est.set_params(standardize=False)._remedy()
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"sigma_min": 1e-300}, "sigma_min=1e-300 is outside"),
+        ({"sigma_max": 1e300}, "sigma_max=1e\\+300 is outside"),
+        ({"sigma_min": 1e-20, "sigma_max": 1.0}, "sigma_min=1e-20 is outside"),
+    ],
+)
+def test_ncse_noise_levels_beyond_float32_named_before_training(params, message):
+    est = FACTORIES["ncse"]().set_params(**params)
+    with pytest.raises(ValueError, match=message):
+        est.fit(_clean())
+    assert not hasattr(est, "net_")
+
+
+def test_ncse_sigma_max_auto_as_documented():
+    """``sigma_max="auto"`` is ``max(2 sqrt(trace C), 10 sigma_min_)``."""
+    X = _clean(60)
+    spread = 2.0 * np.sqrt(np.trace(np.cov(X, rowvar=False, bias=True)))
+    small = NoiseConditionalScoreEstimator(sigma_min=0.01, **TINY).fit(X)
+    assert small.sigma_max_ == pytest.approx(spread)
+    large = NoiseConditionalScoreEstimator(sigma_min=5.0, **TINY).fit(X)
+    assert large.sigma_max_ == pytest.approx(50.0)
+    assert "10 * sigma_min_" in NoiseConditionalScoreEstimator.__doc__

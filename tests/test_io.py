@@ -215,9 +215,13 @@ def test_partial_fit_after_load_continues_from_the_weights(early_stopping, tmp_p
 
 
 def test_new_exported_estimator_needs_no_change(tmp_path, monkeypatch):
-    """The registry is skscore's public estimators: a new one works once exported."""
+    """The registry is skscore's public estimators: a new one works once exported (and its
+    new fitted attributes declared)."""
 
     class NewScoreEstimator(DenoisingAEScoreEstimator):
+        def _fitted_attribute_spec(self):  # its fitted attributes are declared
+            return {**super()._fitted_attribute_spec(), "extra_": "dict"}
+
         def _after_fit(self, X):
             super()._after_fit(X)
             self.extra_ = {"levels": (1.0, 0.5), "name": "geometric", "grid": np.arange(3.0)}
@@ -359,9 +363,7 @@ TAMPERINGS = {
         r"holds tensors no part of the estimator uses: \['payload'\]",
     ),
     "tensor used twice": (
-        lambda d: d["state"]["__dict__"].update(
-            {"mean_": {"__ndarray__": _weights(d)["mean"], "transposed": False}}
-        ),
+        lambda d: _weights(d).update({"body.2.bias": _weights(d)["body.0.bias"]}),
         None,
         "is used twice",
     ),
@@ -373,9 +375,10 @@ TAMPERINGS = {
         "describes a network larger than the",
     ),
     "module larger than its weights": (
-        lambda d: d["net"]["module_params"]["__dict__"].update(
-            {"hidden_layer_sizes": {"__tuple__": [900, 900]}}
-        ),
+        lambda d: [
+            part["__dict__"].update({"hidden_layer_sizes": {"__tuple__": [900, 900]}})
+            for part in (d["params"], d["net"]["module_params"])
+        ],
         None,
         "the module it describes has more than the",
     ),
@@ -442,3 +445,237 @@ def test_loader_source_imports_no_pickle():
         elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
             assert (node.value.id, node.attr) != ("torch", "load")
     assert not imported & {"pickle", "joblib", "dill", "cloudpickle", "marshal", "shelve"}
+
+
+# -- the reliability battery (issue #22): one test of each class for every estimator ----------
+DATA = Path(__file__).parent / "data"
+#: One estimator of each class, by the name of its format-1 fixture in tests/data/.
+EVERY = {
+    "dae": "dae-residual",
+    "rcae": "rcae-energy",
+    "gsn": "gsn-gaussian",
+    "ncse": "ncse-energy",
+    "field": "field-gradient",
+    "probes": "probes-make_mlp",
+}
+FIXTURE_METHODS = {
+    "dae": "grad_log_density",
+    "rcae": "score_samples",
+    "gsn": "transform",
+    "ncse": "score_samples",
+    "field": "predict",
+    "probes": "transform",
+}
+
+
+@pytest.fixture(scope="module")
+def saved_models():
+    return {name: _fitted(ESTIMATORS[key]) for name, key in EVERY.items()}
+
+
+def _saved(saved_models, name, tmp_path):
+    return save(saved_models[name], tmp_path / f"{name}.safetensors")
+
+
+def _invalid(path, message):
+    with pytest.raises(ValueError, match="is not a valid skscore file") as info:
+        load(path)
+    assert info.match(message), str(info.value)
+
+
+@pytest.mark.parametrize("name", list(EVERY))
+def test_files_of_format_1_still_load(name):
+    """Files written by main 215c48d (before the digest and the io protocol) load and give
+    the outputs they gave then."""
+    expected = np.load(DATA / "v1_expected.npz")
+    path = DATA / f"v1_{name}.safetensors"
+    with safe_open(path, framework="pt") as f:
+        assert set(f.metadata()) == {"skscore"}  # no digest
+    est = load(path)
+    np.testing.assert_array_equal(
+        getattr(est, FIXTURE_METHODS[name])(expected["X"]), expected[name]
+    )
+
+
+@pytest.mark.parametrize("name", list(EVERY))
+def test_flipped_bytes_refused_by_the_digest(saved_models, name, tmp_path):
+    path = _saved(saved_models, name, tmp_path)
+    with safe_open(path, framework="pt") as f:
+        assert len(f.metadata()["skscore_sha256"]) == 64
+    original = path.read_bytes()
+    header = 8 + int.from_bytes(original[:8], "little")
+    for offset in (len(original) - 3, header + 1):  # tensor data
+        data = bytearray(original)
+        data[offset] ^= 0x01
+        path.write_bytes(bytes(data))
+        _invalid(path, f"{path.name} is not.*SHA-256 digest does not match")
+    text = original[8:header].decode()  # the JSON document, escaped in safetensors' header
+    at = text.index("cpu", text.index("device_"))
+    edited = (text[:at] + "cpx" + text[at + 3 :]).encode()
+    path.write_bytes(original[:8] + edited + original[header:])
+    _invalid(path, "SHA-256 digest does not match")
+
+
+#: Per estimator: parameter edits that disagree with the stored module.
+DISAGREEING = {
+    "dae": [{"hidden_layer_sizes": {"__tuple__": [7]}}, {"activation": "relu"}],
+    "rcae": [{"hidden_layer_sizes": {"__tuple__": [7]}}, {"activation": "relu"}],
+    "gsn": [{"hidden_layer_sizes": {"__tuple__": [7]}}, {"activation": "relu"}],
+    "ncse": [{"hidden_layer_sizes": {"__tuple__": [7]}}, {"activation": "relu"}],
+    "field": [{"hidden_layer_sizes": {"__tuple__": [7]}}, {"activation": "relu"}],
+    "probes": [{"model": None}],
+}
+
+
+@pytest.mark.parametrize("name", list(EVERY))
+def test_parameters_disagreeing_with_the_module_refused(saved_models, name, tmp_path):
+    for edit in DISAGREEING[name]:
+        path = _saved(saved_models, name, tmp_path)
+        _rewrite(path, lambda d, edit=edit: d["params"]["__dict__"].update(edit))
+        _invalid(path, "disagrees with the estimator's|factory differs")
+
+
+def _state(d):
+    return d["state"]["__dict__"]
+
+
+#: Per estimator: a fitted attribute (a float64 feature vector) and a positive scalar.
+ATTRIBUTES = {
+    "dae": ("mean_", "sigma_"),
+    "rcae": ("scale_", "sigma_"),
+    "gsn": ("column_means_", "corruption_level_"),
+    "ncse": ("data_mean_", "sigma_min_"),
+    "field": ("reference_point_", "amplitude_"),
+    "probes": (None, None),
+}
+
+
+def _invalid_state_edits(name):
+    vector, scalar = ATTRIBUTES[name]
+    edits = {
+        "unknown attribute": (lambda s: s.update(extra_=1.0), "unknown fitted attributes"),
+        "unknown private attribute": (lambda s: s.update(_hook=1.0), "unknown fitted attributes"),
+        "missing n_features_in_": (lambda s: s.pop("n_features_in_"), "n_features_in_ is miss"),
+        "n_features_in_ a string": (lambda s: s.update(n_features_in_="2"), "n_features_in_"),
+        "n_features_in_ wrong": (
+            lambda s: s.update(n_features_in_=5),
+            "shape|disagrees|n_features_in_",
+        ),
+        "junk string": (lambda s: s.update(device_="x" * 2**20), "characters"),
+    }
+    if vector is not None:
+        edits |= {
+            f"{vector} missing": (lambda s: s.pop(vector), f"{vector} is missing"),
+            f"{vector} wrong shape": (
+                lambda s: s.update({vector: {"__tuple__": [1.0]}}),
+                f"{vector} .* must be a float64 ndarray",
+            ),
+            f"{vector} wrong dtype": (
+                lambda s: s.update({vector: {"__ndarray_list__": ["a", "b", "c"]} | _STR3}),
+                f"{vector} .* must be a float64 ndarray",
+            ),
+            f"{scalar} negative": (lambda s: s.update({scalar: -1.0}), f"{scalar} = -1.0 must"),
+            f"{scalar} a string": (lambda s: s.update({scalar: "1.0"}), f"{scalar} = '1.0'"),
+            f"{scalar} missing": (lambda s: s.pop(scalar), f"{scalar} is missing"),
+        }
+    else:
+        edits |= {
+            "classes_ missing": (lambda s: s.pop("classes_"), "classes_ is missing"),
+            "input_shape_ wrong": (
+                lambda s: s.update(input_shape_={"__tuple__": [5]}),
+                "disagrees with n_features_in_",
+            ),
+            "probes_ a string": (lambda s: s.update(probes_="x"), "probes_ = 'x' must be a dict"),
+        }
+    return edits
+
+
+_STR3 = {"dtype": "<U1", "shape": [3]}
+
+
+@pytest.mark.parametrize("name", list(EVERY))
+def test_invalid_fitted_attributes_refused(saved_models, name, tmp_path):
+    for case, (edit, message) in _invalid_state_edits(name).items():
+        path = _saved(saved_models, name, tmp_path)
+        _rewrite(path, lambda d, edit=edit: edit(_state(d)))
+        with pytest.raises(ValueError, match="is not a valid skscore file") as info:
+            load(path)
+        assert info.match(message), (case, str(info.value))
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda s: s.pop("sigma_min_"), "sigma_min_ is missing"),
+        (lambda s: s.update(sigma_min_=-0.1), "sigma_min_ = -0.1 must be positive"),
+        (lambda s: s.update(sigma_min_="0.1"), "sigma_min_ = '0.1' must be a finite number"),
+        (lambda s: s.update(sigma_min_=1e3), "sigma_min_ = 1000.0 must be smaller than sigma_max_"),
+        (lambda s: s.update(covariance_={"__tuple__": []}), "covariance_"),
+        (lambda s: s.update(n_epochs_=0), "n_epochs_ = 0 must be an int >= 1"),
+    ],
+)
+def test_ncse_noise_range_checked_at_load(saved_models, edit, message, tmp_path):
+    path = _saved(saved_models, "ncse", tmp_path)
+    _rewrite(path, lambda d: edit(_state(d)))
+    _invalid(path, message)
+
+
+@pytest.mark.parametrize("name", list(EVERY))
+def test_bad_paths_named(saved_models, name, tmp_path):
+    est = saved_models[name]
+    with pytest.raises(FileNotFoundError, match="does not exist; create it first"):
+        save(est, tmp_path / "missing" / "m.safetensors")
+    with pytest.raises(IsADirectoryError, match="is a directory"):
+        save(est, tmp_path)
+    with pytest.raises(ValueError, match="empty path"):
+        save(est, "")
+    with pytest.raises(TypeError, match="path must be a str"):
+        save(est, 3)
+    with pytest.raises(IsADirectoryError, match="is a directory, not a file"):
+        load(tmp_path)
+    with pytest.raises(ValueError, match="empty path"):
+        load("")
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        load(tmp_path / "missing.safetensors")
+
+
+@pytest.mark.parametrize("name", list(EVERY))
+def test_deep_json_refused(saved_models, name, tmp_path):
+    path = _saved(saved_models, name, tmp_path)
+    nested = {"__tuple__": []}
+    for _ in range(200):
+        nested = {"__tuple__": [nested]}
+    _rewrite(path, lambda d: _state(d).update(deep_=nested))
+    _invalid(path, "nested deeper than 64 levels")
+    # a raw header deeper than json.dumps can write: refused before parsing
+    with safe_open(path, framework="pt") as f:
+        tensors = {key: f.get_tensor(key) for key in f.keys()}
+    save_file(tensors, path, metadata={"skscore": "[" * 100000 + "]" * 100000})
+    _invalid(path, "nested deeper than 64 levels")
+
+
+def test_huge_header_refused(saved_models, tmp_path):
+    path = _saved(saved_models, "dae", tmp_path)
+    _rewrite(path, lambda d: _state(d).update(junk_="x" * 40_000_000))
+    _invalid(path, "header is longer than")
+
+
+def test_load_validates_parameters_as_fit_does(saved_models, tmp_path):
+    """Cross-parameter checks of fit (e.g. sigma_min < sigma_max) and booleans for numbers."""
+    path = _saved(saved_models, "ncse", tmp_path)
+    _rewrite(path, lambda d: d["params"]["__dict__"].update(sigma_min=5.0, sigma_max=1.0))
+    _invalid(path, "sigma_min must be smaller than sigma_max")
+    path = _saved(saved_models, "dae", tmp_path)
+    _rewrite(path, lambda d: d["params"]["__dict__"].update(lr=True))
+    _invalid(path, "'lr' parameter")
+
+
+def test_io_imports_no_estimator_internals():
+    source = (Path(skscore.__file__).parent / "io.py").read_text()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            assert not node.module.startswith(
+                ("skscore.probes._", "skscore._autoencoders", "skscore._gsn")
+            ), node.module
+            assert not node.module.startswith(("skscore._noise_conditional", "skscore._conserv"))
+    assert "_module_params =" not in source  # no hooks patched onto instances

@@ -92,6 +92,11 @@ class BaseScoreAutoEncoder(
     _module_class = ReconstructionField
     _field_methods = ("grad_log_density", "hessian_log_density", "score_samples")
     _divergence_remedy = "lower `lr`, pass a larger float `sigma`, or keep `standardize=True`"
+
+    def _fitted_attribute_spec(self):
+        spec = {"sigma_": "positive", "_n_features_out": "count", "chain_starts_": "rows"}
+        return {**super()._fitted_attribute_spec(), **spec}
+
     tied_weights = False
     #: ``sigma="auto"`` is ``factor * scale / n_features ** exponent`` with ``scale`` the
     #: neighbour scale (:func:`_neighbour_scale`); set per estimator from measurements.

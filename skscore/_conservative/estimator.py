@@ -163,6 +163,10 @@ class ConservativeFieldRegressor(RegressorMixin, BaseNeuralEstimator):
     _field_methods = ("gradient", "jacobian", "potential")
     _divergence_remedy = "lower `lr`, use optimizer='adam', or keep `standardize=True`"
 
+    def _fitted_attribute_spec(self):
+        spec = {"target_type_": "str", "amplitude_": "positive", "reference_point_": "features"}
+        return {**super()._fitted_attribute_spec(), **spec}
+
     def __init__(
         self,
         parametrization="gradient",

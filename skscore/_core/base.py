@@ -11,7 +11,12 @@ An estimator subclasses :class:`BaseNeuralEstimator` and fills these hooks:
 - ``_prepare_fit(X, y)``: fitted state the module or objective needs (set after validation and
   standardisation, before the net is built);
 - ``_after_fit(X)``: extra fitted state once training has succeeded;
-- ``_divergence_remedy``: what to change when training diverges (in the error message).
+- ``_divergence_remedy``: what to change when training diverges (in the error message);
+- ``_fitted_attribute_spec()``: the fitted attributes and what each must be (checked when
+  :mod:`skscore.io` loads a file).
+
+The :mod:`skscore.io` protocol (``_io_section``, ``_io_keys``, ``_io_state``, ``_io_rebuild``,
+``_io_check_fitted``) is implemented here once for every estimator; see :mod:`skscore.io`.
 
 Training runs in float32; afterwards the module is switched to float64 so that inference does
 not depend on how rows are batched.
@@ -28,9 +33,10 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
-from skorch.callbacks import EarlyStopping, LRScheduler
+from skorch.callbacks import Callback, EarlyStopping, LRScheduler
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
+from skorch.history import History
 
 from skscore._core.callbacks import (
     EpochLRSchedule,
@@ -42,7 +48,13 @@ from skscore._core.distributed import process_group, shared_seeds
 from skscore._core.nn import standardization
 from skscore._core.random import draw_seeds
 from skscore._core.training import OPTIMIZERS, ObjectiveNet, TensorBatchIterator, resolve_optimizer
-from skscore._core.validation import check_finite_output, check_float32_range, reject_booleans
+from skscore._core.user_module import as_tensor
+from skscore._core.validation import (
+    check_finite_output,
+    check_fitted_attributes,
+    check_float32_range,
+    reject_booleans,
+)
 from skscore.exceptions import NonFiniteLossError
 
 #: Floats (of the largest intermediate) one inference chunk may hold: about 64 MB in float64.
@@ -114,6 +126,17 @@ class BaseNeuralEstimator(BaseEstimator):
     def _module_params(self, X, y):
         return {}
 
+    def _remedy(self):
+        """``_divergence_remedy`` as it applies: the advice to keep ``standardize=True`` only
+        when it is False (then: set it)."""
+        remedy = self._divergence_remedy
+        if self.standardize:
+            remedy = remedy.replace(", or keep `standardize=True`", "")
+            remedy = remedy.replace(" or keep `standardize=True`", "")
+        else:
+            remedy = remedy.replace("keep `standardize=True`", "set `standardize=True`")
+        return remedy
+
     def _criterion_params(self, X, y):
         return {}
 
@@ -152,9 +175,15 @@ class BaseNeuralEstimator(BaseEstimator):
                 f"optimizer must be one of {sorted(OPTIMIZERS)} or a torch.optim.Optimizer "
                 f"subclass, got {self.optimizer!r}"
             )
-        resolve_optimizer(self.optimizer, self._optimizer_kwargs())
+        self._check_optimizer_arguments()
         for cb in self.callbacks or []:
-            cb = cb[1] if isinstance(cb, tuple) else cb
+            named = isinstance(cb, tuple) and len(cb) == 2 and isinstance(cb[0], str)
+            cb = cb[1] if named else cb
+            if not isinstance(cb, Callback):
+                raise TypeError(
+                    "callbacks must be a list of skorch Callback instances or (name, Callback) "
+                    f"pairs, got an entry {cb!r} of type {type(cb).__name__}"
+                )
             monitor = getattr(cb, "monitor", None)
             if isinstance(monitor, str) and monitor.startswith("valid") and not self.early_stopping:
                 raise ValueError(
@@ -162,6 +191,18 @@ class BaseNeuralEstimator(BaseEstimator):
                     "validation split: set early_stopping=True (it holds out "
                     "validation_fraction of the rows), or monitor 'train_loss'"
                 )
+
+    def _check_optimizer_arguments(self):
+        """Build the optimizer once on a dummy parameter, so that an invalid argument (e.g.
+        ``optimizer_params={"betas": "x"}``) is named before training."""
+        cls, kwargs = resolve_optimizer(self.optimizer, self._optimizer_kwargs())
+        try:
+            cls([torch.zeros(1, requires_grad=True)], lr=self.lr, **kwargs)
+        except (TypeError, ValueError, RuntimeError) as exc:
+            raise ValueError(
+                f"optimizer_params={self.optimizer_params!r} (weight_decay="
+                f"{self.weight_decay!r}) are not valid arguments of {cls.__name__}: {exc}"
+            ) from None
 
     # -- parameters ------------------------------------------------------------------------
     def set_params(self, **params):
@@ -225,6 +266,7 @@ class BaseNeuralEstimator(BaseEstimator):
         >>> next(dae.module_.parameters()).dtype
         torch.float64
         """
+        check_is_fitted(self)
         return self.net_.module_
 
     @property
@@ -248,6 +290,7 @@ class BaseNeuralEstimator(BaseEstimator):
         >>> rates[0], round(rates[-1], 8)
         (0.01, 0.0001)
         """
+        check_is_fitted(self)
         return self.net_.history
 
     def __setstate__(self, state):
@@ -290,7 +333,7 @@ class BaseNeuralEstimator(BaseEstimator):
         is_main_process = process_group()[0] == 0
         schedule = self.lr_schedule
         callbacks = [
-            ("non_finite_guard", NonFiniteGuard(self._divergence_remedy)),
+            ("non_finite_guard", NonFiniteGuard(self._remedy())),
             ("gradient_averaging", GradientAveraging()),
             (
                 "lr_schedule",
@@ -350,7 +393,7 @@ class BaseNeuralEstimator(BaseEstimator):
     def _training_tensor(self, X):
         if X is None:
             return None
-        return torch.tensor(np.asarray(X, dtype=np.float32), device=self.device_)
+        return as_tensor(np.asarray(X, dtype=np.float32), self.device_)
 
     def _split(self, X, y, rng):
         """Training rows, and the validation ``Dataset`` with ``early_stopping`` (else None)."""
@@ -427,7 +470,7 @@ class BaseNeuralEstimator(BaseEstimator):
         if not torch.isfinite(losses).all():
             raise NonFiniteLossError(
                 f"training diverged: the loss after the last step is "
-                f"{losses.mean().item()}; {self._divergence_remedy}"
+                f"{losses.mean().item()}; {self._remedy()}"
             )
         return losses.detach().cpu().double().numpy()
 
@@ -441,7 +484,7 @@ class BaseNeuralEstimator(BaseEstimator):
             warnings.warn(
                 f"{type(self).__name__}'s training loss ended higher than it started "
                 f"({losses[0]:.4g} in epoch 1, {losses[-1]:.4g} in epoch {len(losses)}); "
-                f"{self._divergence_remedy}",
+                f"{self._remedy()}",
                 ConvergenceWarning,
                 stacklevel=4,
             )
@@ -458,8 +501,7 @@ class BaseNeuralEstimator(BaseEstimator):
         return copy.deepcopy(self.net_.module_).float().eval()
 
     def _inference_tensor(self, X, dtype=torch.float64):
-        # contiguous: torch refuses arrays with negative strides (e.g. X[::-1])
-        return torch.tensor(np.ascontiguousarray(X), dtype=dtype, device=self.device_)
+        return as_tensor(X, self.device_, dtype)
 
     def _chunk_rows(self, row_cost):
         """Rows per inference chunk so that one chunk holds about ``INFERENCE_BUDGET`` floats;
@@ -485,3 +527,134 @@ class BaseNeuralEstimator(BaseEstimator):
                 values[start : start + len(chunk)] = chunk
                 finite = finite and bool(np.isfinite(chunk).all())
         return values if finite else check_finite_output(values, what, X)
+
+    # -- skscore.io protocol -----------------------------------------------------------------
+    #: Key of the fitted network's section in a file, and the keys of that section.
+    _io_section = "net"
+    _io_keys = frozenset(
+        {"module", "criterion", "module_params", "criterion_params", "seeds", "weights", "history"}
+    )
+
+    def _fitted_attribute_spec(self):
+        """``{name: kind}`` of every fitted attribute (see
+        :func:`skscore._core.validation.check_fitted_attributes`); subclasses add theirs."""
+        return {
+            "n_features_in_": "count",
+            "feature_names_in_": "array?",
+            "_sklearn_output_config": "dict?",  # set_output
+            "device_": "str",
+            "mean_": "features",
+            "scale_": "positive features",
+        }
+
+    def _io_check_fitted(self):
+        """Raise a ValueError when a fitted attribute is missing, unknown or invalid."""
+        check_fitted_attributes(self, self._fitted_attribute_spec())
+
+    def _io_state(self):
+        """What :mod:`skscore.io` stores beyond parameters and fitted attributes: the net's
+        module and criterion (names and arguments), seeds, ``state_dict`` and history."""
+        net = self.net_
+        return {
+            "module": type(net.module_).__name__,
+            "criterion": type(net.criterion_).__name__,
+            "module_params": net.get_params_for("module"),
+            "criterion_params": net.get_params_for("criterion"),
+            "seeds": [
+                int(net.get_params_for("module").get("seed", 0)),
+                int(net.iterator_train__generator.initial_seed()),
+                int(net.noise_seed),
+                int(net.validation_seed),
+            ],
+            "weights": net.module_.state_dict(),
+            "history": net.history,
+        }
+
+    def _io_rebuild(self, state, check_sizes):
+        """Rebuild ``net_`` from a decoded ``_io_state`` (its ``weights`` left out) and return
+        the float64 torch module the stored weights are loaded into. ``check_sizes(dict)``
+        refuses int arguments that describe a network larger than the stored weights. Raises
+        a ValueError or TypeError when the state does not fit the estimator."""
+        cls = type(self)
+        for part, expected in (("module", cls._module_class), ("criterion", cls._criterion_class)):
+            if state[part] != expected.__name__:
+                raise ValueError(
+                    f"a {cls.__name__} trains a {expected.__name__} {part}, the file names "
+                    f"{state[part]!r}"
+                )
+        module_params, criterion_params = state["module_params"], state["criterion_params"]
+        seeds, rows = state["seeds"], state["history"]
+        if not (isinstance(module_params, dict) and isinstance(criterion_params, dict)):
+            raise ValueError("module and criterion arguments must be objects")
+        if not (
+            isinstance(seeds, list)
+            and len(seeds) == 4
+            and all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seeds)
+        ):
+            raise ValueError("'seeds' must be four non-negative ints")
+        if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+            raise ValueError("'history' must be a list of rows")
+        check_sizes(module_params)
+        self._check_net_arguments(module_params, "module")
+        self._check_net_arguments(criterion_params, "criterion")
+        X_empty = np.zeros((0, self.n_features_in_))
+        stored = {"_module_params": module_params, "_criterion_params": criterion_params}
+        try:  # _build_net with the stored arguments
+            for name, value in stored.items():
+                setattr(self, name, lambda X, y, value=value: value)
+            net = self._build_net(X_empty, None, seeds, None)
+        finally:
+            for name in stored:
+                delattr(self, name)
+        if "early_stopping" in dict(net.callbacks or []):
+            # the held-out rows are not saved: partial_fit after load has no validation loss
+            net.set_params(callbacks__early_stopping=None)
+        net.initialize()
+        net.history_ = History(rows)
+        self.net_ = net
+        return net.module_.double().eval()
+
+    def _check_net_arguments(self, arguments, part):
+        """Refuse stored module or criterion arguments that disagree with the estimator: an
+        argument named like a parameter (``hidden_layer_sizes``, ``activation``) or a fitted
+        attribute (``sigma`` and ``sigma_``, ``mean`` and ``mean_``) must equal it, and
+        ``n_features`` must be ``n_features_in_``."""
+        params = self.get_params(deep=False)
+        fitted = vars(self)
+        for name, value in arguments.items():
+            if name == "n_features":
+                expected, source = self.n_features_in_, "n_features_in_"
+            elif f"{name}_" in fitted:
+                expected, source = fitted[f"{name}_"], f"{name}_"
+            elif name in params and name != "seed":
+                expected, source = params[name], name
+            else:
+                continue
+            if isinstance(expected, (list, tuple)) and isinstance(value, (list, tuple)):
+                same = len(expected) == len(value) and all(
+                    _same_value(a, b) for a, b in zip(expected, value, strict=True)
+                )
+            else:
+                same = _same_value(expected, value)
+            if not same:
+                raise ValueError(
+                    f"its {part} argument {name}={_short(value)} disagrees with the "
+                    f"estimator's {source}={_short(expected)}"
+                )
+
+
+def _same_value(a, b):
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        a, b = np.asarray(a), np.asarray(b)
+        return a.shape == b.shape and a.dtype.kind == b.dtype.kind and np.array_equal(a, b)
+    if isinstance(a, (bool, np.bool_)) != isinstance(b, (bool, np.bool_)):
+        return False
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False
+
+
+def _short(value):
+    text = repr(value)
+    return text if len(text) < 60 else text[:57] + "..."

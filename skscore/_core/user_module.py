@@ -202,6 +202,10 @@ def as_tensor(data, device, dtype=None, *, name="X", validate=False, cast_bool=F
             or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool)
         ):
             raise TypeError(f"{name} must be numeric, got an array of dtype {array.dtype}")
+        if any(stride < 0 for stride in array.strides):
+            # torch refuses negative strides (reversed views such as ``X[:1][::-1]``,
+            # which ``np.ascontiguousarray`` leaves as they are)
+            array = array.copy()
         # one copy, cast on the way (also safe for read-only arrays)
         target = None
         if dtype is not None and (

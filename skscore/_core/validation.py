@@ -68,21 +68,102 @@ def check_arguments(caller, constraints, **values):
     reject_booleans(constraints, values, caller)
 
 
-def _takes_integers(constraints):
-    return any(
+def _takes_numbers(constraints):
+    """``"int"`` or ``"number"`` when the constraints take a number (and no boolean)."""
+    if not isinstance(constraints, (list, tuple)) or "boolean" in constraints:
+        return None
+    if any(
         c == "random_state" or (isinstance(c, Interval) and c.type is numbers.Integral)
         for c in constraints
-    )
+    ):
+        return "int"
+    if any(isinstance(c, Interval) for c in constraints):
+        return "number"
+    return None
 
 
 def reject_booleans(constraints, values, caller):
-    """scikit-learn's constraints accept ``True`` as the integer 1 (``bool`` is an ``int``);
-    a boolean given for a count or a seed is a mistake, so say so."""
+    """scikit-learn's constraints accept ``True`` as the number 1 (``bool`` is an ``int``);
+    a boolean given for a count, a seed, a noise level or a rate is a mistake, so say so."""
     for name, value in values.items():
-        if isinstance(value, (bool, np.bool_)) and _takes_integers(constraints.get(name, [])):
+        if not isinstance(value, (bool, np.bool_)):
+            continue
+        kind = _takes_numbers(constraints.get(name, []))
+        if kind is not None:
+            what = "an int" if kind == "int" else "a number (int or float)"
             raise InvalidParameterError(
-                f"The {name!r} parameter of {caller} must be an int, got {value!r}"
+                f"The {name!r} parameter of {caller} must be {what}, not the boolean {value!r}"
             )
+
+
+def check_fitted_attributes(estimator, spec):
+    """Check the fitted attributes of ``estimator`` against ``spec`` (``{name: kind}``) and
+    raise a ValueError naming the first that is missing, unknown or invalid.
+
+    Kinds: ``"features"`` (float64 array of shape ``(n_features_in_,)``), ``"positive
+    features"``, ``"rows"`` (float64 ``(n, n_features_in_)``), ``"square"`` (float64 ``(d,
+    d)``), ``"vector"`` (float64 1-D), ``"positive"``/``"non-negative"`` (finite real),
+    ``"count"`` (int >= 1), ``"str"``, ``"tuple"``, ``"list"``, ``"dict"``, ``"array"`` (any
+    ndarray); a kind ending in ``"?"`` is optional; ``("positive", "other_")``: positive and
+    smaller than the attribute ``other_``.
+    """
+    params = estimator.get_params(deep=False)
+    state = {k: v for k, v in vars(estimator).items() if k not in params}
+    unknown = sorted(set(state) - set(spec))
+    if unknown:
+        raise ValueError(f"unknown fitted attributes {unknown[:5]}")
+    n_features = state.get("n_features_in_")
+    for name, kind in spec.items():
+        below = None
+        if isinstance(kind, tuple):
+            kind, below = kind
+        optional = kind.endswith("?")
+        kind = kind.rstrip("?")
+        if name not in state:
+            if optional:
+                continue
+            raise ValueError(f"fitted attribute {name} is missing")
+        problem = _fitted_problem(state[name], kind, n_features)
+        if problem is None and below is not None and not state[name] < state.get(below, np.inf):
+            problem = f"must be smaller than {below} ({state.get(below)!r})"
+        if problem is not None:
+            value = repr(state[name])
+            value = value if len(value) < 80 else value[:77] + "..."
+            raise ValueError(f"fitted attribute {name} = {value} {problem}")
+
+
+def _fitted_problem(value, kind, n_features):
+    """What is wrong with one fitted attribute (None if nothing)."""
+    real = isinstance(value, (numbers.Real, np.floating, np.integer)) and not isinstance(
+        value, (bool, np.bool_)
+    )
+    if kind == "count":
+        ok = isinstance(value, (numbers.Integral, np.integer)) and real and value >= 1
+        return None if ok else "must be an int >= 1"
+    if kind in ("positive", "non-negative"):
+        if not real or not np.isfinite(value):
+            return "must be a finite number"
+        return None if value > 0 or (kind == "non-negative" and value == 0) else f"must be {kind}"
+    simple = {"str": str, "tuple": tuple, "list": list, "dict": dict, "array": np.ndarray}
+    if kind in simple:
+        ok = isinstance(value, simple[kind])
+        return None if ok else f"must be a {simple[kind].__name__}"
+    if not isinstance(value, np.ndarray) or value.dtype != np.float64:
+        return "must be a float64 ndarray"
+    d = n_features
+    shapes = {
+        "features": lambda s: s == (d,),
+        "positive features": lambda s: s == (d,),
+        "rows": lambda s: len(s) == 2 and s[1] == d,
+        "square": lambda s: s == (d, d),
+        "vector": lambda s: len(s) == 1,
+    }
+    if not shapes[kind](value.shape):
+        return f"has shape {value.shape}; {kind} of {d} features expected"
+    finite = np.isfinite(value).all()
+    if not finite or (kind == "positive features" and not (value > 0).all()):
+        return "must hold finite" + (" positive" if kind == "positive features" else "") + " values"
+    return None
 
 
 def check_float32_range(X, name="X"):

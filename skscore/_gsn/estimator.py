@@ -25,6 +25,7 @@ from skscore._core.docstrings import fill_doc, shared_parameter_docs
 from skscore._core.numerics import LOG_2PI, MAX_STORED_CHAIN_STARTS
 from skscore._core.progress import Progress
 from skscore._core.random import draw_seed
+from skscore._core.user_module import as_tensor
 from skscore._core.validation import check_arguments, check_finite_output, check_float32_range
 from skscore._gsn.nn import GSNModule
 from skscore._gsn.objective import GSNLoss, max_walkback_steps
@@ -283,6 +284,13 @@ class GSNSampler(OneToOneFeatureMixin, TransformerMixin, DensityMixin, BaseNeura
     _module_class = GSNModule
     _criterion_class = GSNLoss
     _divergence_remedy = "lower `lr` or `corruption_level`, or keep `standardize=True`"
+
+    def _fitted_attribute_spec(self):
+        spec = {"corruption_": "str", "reconstruction_": "str"}
+        spec |= {"corruption_level_": "non-negative", "hidden_noise_": "non-negative"}
+        spec |= {"column_means_": "features", "chain_starts_": "rows"}
+        spec |= {"scaling_factors_": "vector", "estimator_states_": "rows"}
+        return {**super()._fitted_attribute_spec(), **spec}
 
     def __init__(
         self,
@@ -556,7 +564,7 @@ class GSNSampler(OneToOneFeatureMixin, TransformerMixin, DensityMixin, BaseNeura
         return self._float32_module()
 
     def _chain_tensor(self, X):
-        return torch.tensor(np.asarray(X, dtype=np.float32), device=self.device_)
+        return as_tensor(np.asarray(X, dtype=np.float32), self.device_)
 
     # -- public API ------------------------------------------------------------------------
     def sample(

@@ -39,6 +39,29 @@ SIGMA_MAX_FACTOR = 2.0
 
 
 _SIGMA = Interval(numbers.Real, 0, None, closed="neither")
+#: Noise levels and data scales (in data units) whose squares float32 training holds.
+FLOAT32_SCALE_RANGE = (1e-18, 1e18)
+
+
+def _check_float32_scales(X, rms_std, sigma_min, sigma_max):
+    """Name scale problems before training: the Gaussian limit and the noise levels are
+    used in data units, squared, in float32 (``standardize`` does not change that)."""
+    low, high = FLOAT32_SCALE_RANGE
+    spread = float(np.max(np.abs(X - X.mean(axis=0)))) if X.size else 0.0
+    if spread > 0 and not low <= rms_std <= high:
+        raise ValueError(
+            f"X's scale (RMS standard deviation {rms_std:.3g}) is outside [{low:g}, {high:g}], "
+            "where the model's variances and noise levels fit float32 training: rescale X "
+            "(e.g. divide it by its standard deviation) before fitting"
+        )
+    for name, value in (("sigma_min", sigma_min), ("sigma_max", sigma_max)):
+        if not low <= value <= high:
+            raise ValueError(
+                f"{name}={value:.3g} is outside [{low:g}, {high:g}], the noise levels whose "
+                f"squares float32 training holds (the data's RMS standard deviation is "
+                f"{rms_std:.3g}): choose {name} on the data's scale, or leave it 'auto'"
+            )
+
 
 _SAMPLE_CONSTRAINTS = {
     "n_samples": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -108,8 +131,9 @@ class NoiseConditionalScoreEstimator(DensityMixin, BaseNeuralEstimator):
     sigma_max : float or "auto", default="auto"
         Largest noise level, where ``p_sigma`` is taken to be the Gaussian
         ``N(m, C + sigma_max^2 I)`` (m, C the data's mean and covariance). "auto":
-        {SIGMA_MAX_FACTOR:g} times ``sqrt(trace(C))``, about 1.4 times the RMS distance between
-        two training points.
+        ``max({SIGMA_MAX_FACTOR:g} * sqrt(trace(C)), 10 * sigma_min_)``: {SIGMA_MAX_FACTOR:g}
+        times ``sqrt(trace(C))`` (about 1.4 times the RMS distance between two training
+        points), or ten times sigma_min where that is larger (a large sigma_min).
     parametrization : {{"energy", "residual"}}, default="energy"
         "energy": a scalar network ``E(x, sigma)`` whose negative gradient is the score
         (double backward in training, about 3 times the cost of a residual step): exactly
@@ -183,6 +207,11 @@ class NoiseConditionalScoreEstimator(DensityMixin, BaseNeuralEstimator):
     _criterion_class = NoiseConditionalDenoisingLoss
     _field_methods = ("grad_log_density", "hessian_log_density", "score_samples")
     _divergence_remedy = "lower `lr`, or keep `standardize=True`"
+
+    def _fitted_attribute_spec(self):
+        spec = {"data_mean_": "features", "covariance_": "square", "n_epochs_": "count"}
+        spec |= {"sigma_min_": ("positive", "sigma_max_"), "sigma_max_": "positive"}
+        return {**super()._fitted_attribute_spec(), **spec}
 
     def __init__(
         self,
@@ -282,6 +311,7 @@ class NoiseConditionalScoreEstimator(DensityMixin, BaseNeuralEstimator):
                 f"sigma_min ({sigma_min:g}) must be smaller than sigma_max ({sigma_max:g}); "
                 "set them explicitly"
             )
+        _check_float32_scales(X, rms_std, sigma_min, sigma_max)
         return sigma_min, sigma_max
 
     def _principal_axes(self):

@@ -37,6 +37,7 @@ from skscore._core.random import draw_seed
 from skscore._core.training import ObjectiveNet, TensorBatchIterator, make_generator
 from skscore._core.user_module import as_tensor
 from skscore._core.validation import check_float32_range
+from skscore.probes._io import ProbeIOMixin
 
 __all__ = ["LinearProbeTransformer"]
 
@@ -284,7 +285,7 @@ def _reduction_label(pool, indices):
 
 
 # -- the estimator ---------------------------------------------------------------------------------
-class LinearProbeTransformer(TransformerMixin, BaseEstimator):
+class LinearProbeTransformer(ProbeIOMixin, TransformerMixin, BaseEstimator):
     """Linear classifier probes on the layers of a torch model (thesis chapter 9).
 
     For every selected layer, the model's frozen features ``h_k`` (one forward pass per batch,
