@@ -523,3 +523,57 @@ def test_one_layer_encode_is_the_encoder(pattern_gsn, patterns):
     layer = pattern_gsn.module_.layers[0]
     W, b = layer.weight.detach().numpy(), layer.bias.detach().numpy()
     np.testing.assert_allclose(pattern_gsn.encode(patterns), np.tanh(patterns @ W.T + b))
+
+
+# -- "auto" rules for grey images and the step budget ----------------------------------------
+
+
+def test_auto_resolution_grey_pixels_and_continuous_unit_data():
+    # grey images (intensities in [0, 1], most pixels at 0): salt-and-pepper and Bernoulli,
+    # as the thesis did on MNIST; bits enter the network unstandardised
+    rng = np.random.RandomState(0)
+    grey = np.where(rng.uniform(size=(200, 16)) < 0.6, 0.0, rng.uniform(size=(200, 16)))
+    params = dict(hidden_layer_sizes=(8,), max_epochs=1, n_estimator_samples=20, **FAST)
+    gsn = GSNSampler(**params).fit(grey)
+    assert (gsn.corruption_, gsn.reconstruction_) == ("salt_and_pepper", "bernoulli")
+    assert gsn.corruption_level_ == pytest.approx(0.2)
+    np.testing.assert_array_equal(gsn.scale_, 1.0)
+    # continuous data in [0, 1] that never hits the bounds stays Gaussian
+    uniform = rng.uniform(0.01, 0.99, size=(200, 4))
+    gsn = GSNSampler(**params).fit(uniform)
+    assert (gsn.corruption_, gsn.reconstruction_) == ("gaussian", "gaussian")
+    # so does data outside [0, 1], however many zeros it has
+    gsn = GSNSampler(**params).fit(np.where(grey > 0, 2.0 * grey, 0.0))
+    assert (gsn.corruption_, gsn.reconstruction_) == ("gaussian", "gaussian")
+
+
+def test_max_epochs_auto_is_a_step_budget(monkeypatch, patterns):
+    from skscore._gsn import estimator
+
+    params = dict(hidden_layer_sizes=(8,), n_estimator_samples=20, batch_size=100, **FAST)
+    monkeypatch.setattr(estimator, "AUTO_MAX_STEPS", 12)
+    gsn = GSNSampler(**params).fit(patterns)  # 600 rows: 6 batches, 12 steps = 2 epochs
+    assert gsn.n_epochs_ == 2 and len(gsn.history_) == 2
+    monkeypatch.setattr(estimator, "AUTO_EPOCHS", 1)
+    assert GSNSampler(**params).fit(patterns).n_epochs_ == 1  # never more than AUTO_EPOCHS
+    assert GSNSampler(max_epochs=3, **params).fit(patterns).n_epochs_ == 3
+    # the unpatched rule keeps 600 epochs on 1,097 binarised digits (11 batches)
+    monkeypatch.undo()
+    assert min(estimator.AUTO_EPOCHS, estimator.AUTO_MAX_STEPS // 11) == 600
+
+
+def test_grey_training_inputs_are_drawn_as_bits():
+    from skscore._gsn.objective import binarize_grey
+
+    module = GSNModule(4, (8,), "tanh", "salt_and_pepper", 0.2, "bernoulli", 0.0, 1, False,
+                       mean=np.zeros(4), scale=np.ones(4))  # fmt: skip
+    bits = torch.tensor([[0.0, 1.0, 1.0, 0.0]])
+    generator = torch.Generator().manual_seed(0)
+    state = generator.get_state()
+    # bits pass unchanged and draw nothing: binary data train exactly as before
+    assert torch.equal(binarize_grey(module, bits, generator), bits)
+    assert torch.equal(generator.get_state(), state)
+    grey = torch.tensor([[0.0, 0.25, 0.75, 1.0]]).repeat(20000, 1)
+    drawn = binarize_grey(module, grey, generator)
+    assert set(drawn.unique().tolist()) <= {0.0, 1.0}
+    np.testing.assert_allclose(drawn.mean(0).numpy(), [0.0, 0.25, 0.75, 1.0], atol=0.01)

@@ -43,6 +43,13 @@ TRANSFORM_SEED = 0
 AUTO_CORRUPTION = 0.2
 #: Hidden noise of a latent GSN (two or more hidden layers) under ``hidden_noise="auto"``.
 LATENT_HIDDEN_NOISE = 2.0
+#: ``corruption="auto"`` and ``reconstruction="auto"``: data in [0, 1] with at least this
+#: fraction of its entries at 0 or 1 are pixel intensities (salt-and-pepper, Bernoulli).
+AUTO_SATURATED_FRACTION = 0.1
+#: ``max_epochs="auto"``: this many epochs, fewer when they would take more than
+#: AUTO_MAX_STEPS optimizer steps (the cost of a fit stays bounded on larger data).
+AUTO_EPOCHS = 600
+AUTO_MAX_STEPS = 8000
 
 _COUNT = Interval(numbers.Integral, 1, None, closed="left")
 _NON_NEGATIVE_COUNT = Interval(numbers.Integral, 0, None, closed="left")
@@ -135,8 +142,12 @@ class GSNSampler(OneToOneFeatureMixin, TransformerMixin, DensityMixin, BaseNeura
     corruption : {"auto", "salt_and_pepper", "gaussian"}, default="auto"
         Corruption of the visible units. "salt_and_pepper" replaces each entry by a random
         bit with probability ``corruption_level`` (data in [0, 1]); "gaussian" adds
-        ``N(0, corruption_level^2)`` in data units. "auto": salt_and_pepper for {0, 1}
-        data, gaussian otherwise.
+        ``N(0, corruption_level^2)`` in data units. "auto": salt_and_pepper for pixel
+        data, gaussian otherwise. Pixel data are bits, or values in [0, 1] of which at
+        least 10% are exactly 0 or 1 (grey images: background and saturated ink); on
+        4,000 grey 28x28 digits the Gaussian chain drifted to pixel noise (Parzen
+        log-likelihood -1,411 nats against -154 for salt-and-pepper and Bernoulli, 1,000
+        images, 40 epochs; ``benchmarks/bench_gsn_images.py``).
     corruption_level : "auto" or float, default="auto"
         Replacement probability (salt_and_pepper, at most 1) or noise std in data units
         (gaussian). "auto": 0.2 for salt_and_pepper; for gaussian, 0.2 times the
@@ -145,8 +156,11 @@ class GSNSampler(OneToOneFeatureMixin, TransformerMixin, DensityMixin, BaseNeura
         arms, where a fixed 0.2 blurs them across).
     reconstruction : {"auto", "bernoulli", "gaussian"}, default="auto"
         Factorised reconstruction distribution ``P(x | h)``, trained by its
-        log-likelihood: "bernoulli" (data in [0, 1]) or "gaussian" with a learned
-        per-feature variance. "auto": bernoulli for {0, 1} data, gaussian otherwise.
+        log-likelihood: "bernoulli" (data in [0, 1]; grey values are soft targets of the
+        cross-entropy, and grey training images enter the first walkback step as bits
+        drawn with their intensities as probabilities, the kind of state the chain moves
+        through) or "gaussian" with a learned per-feature variance. "auto": bernoulli for
+        pixel data (see ``corruption``), gaussian otherwise.
     hidden_noise : "auto" or float, default="auto"
         Std of the Gaussian noise added before and after the non-linearity of the hidden
         layers above the first (of the single layer when there is one). "auto": 2.0 with
@@ -174,13 +188,14 @@ class GSNSampler(OneToOneFeatureMixin, TransformerMixin, DensityMixin, BaseNeura
         resample them and they do not count in the loss; ``transform`` and ``impute`` fill
         them. With a placeholder other than NaN, NaN is rejected like infinity.
         ``score_samples``, ``score``, ``sample`` and ``encode`` take complete rows.
-    max_epochs : int, default=600
-        Number of passes over the training data in ``fit`` (fewer with ``early_stopping``).
+    max_epochs : int or "auto", default="auto"
+        Number of passes over the training data in ``fit`` (fewer with ``early_stopping``);
+        the number used is ``n_epochs_``. "auto": 600 epochs, fewer when they would take
+        more than 8,000 optimizer steps, so the cost of a fit stays bounded on larger data
+        (1,097 binarised digits: 600 epochs; 4,000 images with ``batch_size=100``: 200).
         On 1,097 binarised digits the samples improve with training, most of it in the first
         600 epochs (Parzen log-likelihood -6.8 nats at 200, -2.9 at 400, -1.4 at 600, -1.0 at
         1000); a default fit there takes about 35 CPU seconds.
-        A fit costs time in proportion to ``n_samples * max_epochs``: on larger data sets
-        fewer epochs give as many steps.
     batch_size : int, default=100
         Mini-batch size for training and for batched inference.
     lr : float, default=3e-3
@@ -201,6 +216,8 @@ class GSNSampler(OneToOneFeatureMixin, TransformerMixin, DensityMixin, BaseNeura
         Resolved corruption level (data units for gaussian).
     hidden_noise_ : float
         Resolved hidden noise.
+    n_epochs_ : int
+        Resolved number of training epochs (``max_epochs``).
     mean_, scale_ : ndarray of shape (n_features,)
         Internal standardisation (see Notes; zeros and ones with salt-and-pepper
         corruption, whose inputs are bits).
@@ -280,6 +297,7 @@ class GSNSampler(OneToOneFeatureMixin, TransformerMixin, DensityMixin, BaseNeura
         "learn_scaling": ["boolean"],
         "n_estimator_samples": [Interval(numbers.Integral, 1, None, closed="left")],
         "missing_values": [MissingValues(numeric_only=True)],
+        "max_epochs": [StrOptions({"auto"}), Interval(numbers.Integral, 1, None, closed="left")],
     }
     _module_class = GSNModule
     _criterion_class = GSNLoss
@@ -290,6 +308,7 @@ class GSNSampler(OneToOneFeatureMixin, TransformerMixin, DensityMixin, BaseNeura
         spec |= {"corruption_level_": "non-negative", "hidden_noise_": "non-negative"}
         spec |= {"column_means_": "features", "chain_starts_": "rows"}
         spec |= {"scaling_factors_": "vector", "estimator_states_": "rows"}
+        spec |= {"n_epochs_": "count?"}  # absent from files of format 1
         return {**super()._fitted_attribute_spec(), **spec}
 
     def __init__(
@@ -307,7 +326,7 @@ class GSNSampler(OneToOneFeatureMixin, TransformerMixin, DensityMixin, BaseNeura
         missing_values=np.nan,
         activation="tanh",
         standardize=True,
-        max_epochs=600,
+        max_epochs="auto",
         batch_size=100,
         lr=3e-3,
         lr_schedule="cosine",
@@ -402,12 +421,12 @@ class GSNSampler(OneToOneFeatureMixin, TransformerMixin, DensityMixin, BaseNeura
 
     def _resolve_auto(self, X):
         """``(corruption, reconstruction)`` with "auto" resolved from the observed data."""
-        binary = bool(np.isin(X[~np.isnan(X)], (0.0, 1.0)).all())
+        pixels = _is_pixel_data(X[~np.isnan(X)])
         corruption, reconstruction = self.corruption, self.reconstruction
         if corruption == "auto":
-            corruption = "salt_and_pepper" if binary else "gaussian"
+            corruption = "salt_and_pepper" if pixels else "gaussian"
         if reconstruction == "auto":
-            reconstruction = "bernoulli" if binary else "gaussian"
+            reconstruction = "bernoulli" if pixels else "gaussian"
         return corruption, reconstruction
 
     def _validate_fit_data(self, X, y, *, reset):
@@ -450,10 +469,19 @@ class GSNSampler(OneToOneFeatureMixin, TransformerMixin, DensityMixin, BaseNeura
         return AUTO_CORRUPTION * rms if rms > 0 else AUTO_CORRUPTION
 
     def _prepare_fit(self, X, y):
+        if self.max_epochs == "auto":
+            n_batches = math.ceil(len(X) / self.batch_size)
+            self.n_epochs_ = max(1, min(AUTO_EPOCHS, AUTO_MAX_STEPS // n_batches))
+        else:
+            self.n_epochs_ = int(self.max_epochs)
         self.corruption_, self.reconstruction_ = self._resolve_auto(X)
         self.corruption_level_ = self._resolve_corruption_level(X)
         self.hidden_noise_ = self._resolve_hidden_noise()
         self.column_means_ = _observed_moments(X)[0]
+
+    def _n_epochs(self):
+        # files of format 1 have an integer max_epochs and no n_epochs_
+        return self.n_epochs_ if self.max_epochs == "auto" else int(self.max_epochs)
 
     def _n_alphas(self):
         if self.walkback == "geometric":
@@ -507,8 +535,8 @@ class GSNSampler(OneToOneFeatureMixin, TransformerMixin, DensityMixin, BaseNeura
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Training data ({0, 1} data select salt-and-pepper corruption and a Bernoulli
-            reconstruction when those parameters are "auto").
+            Training data (bits and grey pixels in [0, 1] select salt-and-pepper corruption
+            and a Bernoulli reconstruction when those parameters are "auto").
         y : None
             Ignored.
 
@@ -941,6 +969,15 @@ def _observed_moments(X):
         (deviations**2).sum(axis=0, dtype=np.float64), counts, out=zeros.copy(), where=some
     )
     return mean, np.sqrt(var)
+
+
+def _is_pixel_data(values):
+    """Whether observed values are pixel intensities: bits, or values in [0, 1] of which at
+    least ``AUTO_SATURATED_FRACTION`` are exactly 0 or 1 (the background and saturated ink of
+    grey images; continuous data in [0, 1] hardly ever hits the bounds)."""
+    if values.size == 0 or values.min() < 0.0 or values.max() > 1.0:
+        return False
+    return bool(np.mean((values == 0.0) | (values == 1.0)) >= AUTO_SATURATED_FRACTION)
 
 
 def _is_nan_marker(missing_values):

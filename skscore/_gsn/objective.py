@@ -25,6 +25,25 @@ def max_walkback_steps(p, tail=1e-3):
     return max(1, math.ceil(math.log(tail) / math.log1p(-p)))
 
 
+def binarize_grey(module, x, generator=None):
+    """``x`` with entries strictly inside (0, 1) replaced by Bernoulli draws, for a Bernoulli
+    reconstruction.
+
+    The chain of a Bernoulli GSN moves between bits (each state is drawn from the
+    reconstruction), so grey training images (pixel intensities in [0, 1]) enter the first
+    step as bits drawn with their intensities as probabilities: the network then sees at
+    training time the kind of input it sees along the chain, while the target stays the grey
+    image. Bits pass unchanged and draw no random numbers (binary data train as before).
+    """
+    if module.reconstruction != "bernoulli":
+        return x
+    grey = (x > 0) & (x < 1)
+    if not bool(grey.any()):
+        return x
+    u = torch.rand(x.shape, generator=generator, device=x.device, dtype=x.dtype)
+    return torch.where(grey, (u < x).to(x.dtype), x)
+
+
 class GSNLoss(Objective):
     """Walkback training objective of a GSN (thesis eq. 5.3 and section 5.5.2).
 
@@ -100,7 +119,7 @@ class GSNLoss(Objective):
         # H_0 = 0, as in the thesis experiments (5.5.2); a clamped burn-in approximating
         # P(H_0 | X_0) = P(H_1 | X_0) of Theorem 3 gave worse samples (measured)
         hidden = module.init_hidden(n, X)
-        x = target
+        x = binarize_grey(module, target, generator)
         losses = []
         for t, m in enumerate(n_active):
             if m < len(x):
