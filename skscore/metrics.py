@@ -20,11 +20,11 @@ from typing import Literal, cast, overload
 import numpy as np
 from numpy.typing import ArrayLike
 from sklearn.utils import check_array
-from sklearn.utils._param_validation import Interval, validate_params
+from sklearn.utils._param_validation import Interval
 
 from skscore._core.fields import FieldLike, as_field
 from skscore._core.numerics import neighbour_distance
-from skscore._core.validation import check_bounds
+from skscore._core.validation import check_bounds, validate_params
 
 _POSITIVE = Interval(numbers.Real, 0, None, closed="neither")
 

@@ -15,8 +15,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.linalg import solve_banded
 from scipy.special import logsumexp
-from sklearn.utils._param_validation import Interval, validate_params
+from sklearn.utils._param_validation import Interval
 
+from skscore._core.validation import validate_params
 from skscore.datasets import GaussianMixtureDensity
 
 __all__ = [

@@ -27,11 +27,12 @@ import torch
 from numpy.polynomial.legendre import leggauss
 from numpy.typing import ArrayLike
 from sklearn.utils import check_array, check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from skscore._core.docstrings import fill_doc
 from skscore._core.fields import FieldLike, as_field
 from skscore._core.progress import Progress
+from skscore._core.validation import validate_params
 
 __all__ = ["langevin", "line_integral", "mala", "metropolis_hastings"]
 

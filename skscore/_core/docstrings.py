@@ -1,5 +1,10 @@
 """The one way docstrings share text: ``{name}`` placeholders filled by :func:`fill_doc`."""
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
 #: Entries of the parameters every neural estimator shares, in constructor order.
 SHARED_PARAMETERS = {
     "hidden_layer_sizes": """\
@@ -94,15 +99,15 @@ def shared_parameter_docs(exclude=(), replace=None):
     return _indent("\n".join(entries), 4).lstrip()
 
 
-def fill_doc(**blocks):
+def fill_doc(**blocks: str) -> Callable[[_F], _F]:
     """Decorator replacing each ``{name}`` placeholder of a docstring by ``blocks[name]``.
 
     Plain text replacement (no ``str.format``), so literal braces such as ``{"a", "b"}``
     need no escaping.
     """
 
-    def decorate(obj):
-        doc = obj.__doc__
+    def decorate(obj: _F) -> _F:
+        doc = obj.__doc__ or ""
         for name, text in blocks.items():
             doc = doc.replace("{" + name + "}", text)
         obj.__doc__ = doc

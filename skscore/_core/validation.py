@@ -4,6 +4,8 @@
 """
 
 import numbers
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
 from sklearn.utils._param_validation import (
@@ -11,6 +13,20 @@ from sklearn.utils._param_validation import (
     InvalidParameterError,
     validate_parameter_constraints,
 )
+from sklearn.utils._param_validation import validate_params as _sklearn_validate_params
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def validate_params(
+    parameter_constraints: dict[str, Any], *, prefer_skip_nested_validation: bool
+) -> Callable[[_F], _F]:
+    """scikit-learn's ``validate_params``, typed: the decorated function keeps its signature
+    for type checkers (scikit-learn ships no type information, so it would become ``Any``)."""
+    return _sklearn_validate_params(
+        parameter_constraints, prefer_skip_nested_validation=prefer_skip_nested_validation
+    )
+
 
 #: Largest magnitude a float32 network accepts without overflowing to infinity.
 FLOAT32_MAX = float(np.finfo(np.float32).max)

@@ -13,10 +13,10 @@ from numpy.typing import ArrayLike
 from scipy.linalg import solve_triangular
 from sklearn.datasets import load_digits
 from sklearn.utils import Bunch, check_array, check_random_state
-from sklearn.utils._param_validation import Interval, validate_params
+from sklearn.utils._param_validation import Interval
 
 from skscore._core.numerics import LOG_2PI
-from skscore._core.validation import check_arguments
+from skscore._core.validation import check_arguments, validate_params
 
 # Fixed seed of the make_manifold curve: the curve is part of the data set's
 # definition, so it never depends on ``random_state``.
