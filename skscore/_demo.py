@@ -21,6 +21,10 @@ DENSITIES = {
 }
 #: Bandwidths tried by the KernelDensity baseline, relative to Scott's rule.
 KDE_BANDWIDTH_FACTORS = np.geomspace(1 / 16, 2, 11)
+#: Relative tolerance of the KernelDensity tree during the bandwidth search (3x faster on the
+#: spiral, the same bandwidth); the chosen model is refitted exact, since its score is taken by
+#: finite differences of its log-density.
+KDE_SEARCH_RTOL = 1e-4
 #: Component counts tried by the GaussianMixture baseline.
 GMM_COMPONENTS = (1, 2, 4, 8, 12, 16, 24, 32, 48)
 #: Metropolis-Hastings chains of the single-noise-level auto-encoders.
@@ -52,8 +56,9 @@ def _kernel_density(X):
 
     scott = X.std(axis=0).mean() * len(X) ** (-1.0 / (X.shape[1] + 4))
     grid = {"bandwidth": scott * KDE_BANDWIDTH_FACTORS}
-    search = GridSearchCV(KernelDensity(), grid, cv=5).fit(X)
-    return search.best_estimator_, f"bandwidth {search.best_params_['bandwidth']:.3g}"
+    search = GridSearchCV(KernelDensity(rtol=KDE_SEARCH_RTOL), grid, cv=5).fit(X)
+    best = search.best_estimator_.set_params(rtol=0.0).fit(X)
+    return best, f"bandwidth {search.best_params_['bandwidth']:.3g}"
 
 
 def _gaussian_mixture(X, seed):
