@@ -46,6 +46,7 @@ from skscore._core.callbacks import (
 )
 from skscore._core.distributed import process_group, shared_seeds
 from skscore._core.nn import standardization
+from skscore._core.progress import Progress
 from skscore._core.random import draw_seeds
 from skscore._core.training import OPTIMIZERS, ObjectiveNet, TensorBatchIterator, resolve_optimizer
 from skscore._core.user_module import as_tensor
@@ -518,6 +519,12 @@ class BaseNeuralEstimator(BaseEstimator):
         grow with the number of rows. Returns a float64 ndarray, checked to be finite."""
         rows = self._chunk_rows(row_cost or self._activation_cost())
         values, finite = np.zeros((0,)), True
+        progress = Progress(
+            len(X),
+            f"{what} of {type(self).__name__}",
+            unit="row",
+            enabled=bool(getattr(self, "verbose", 0)) and len(X) > rows,
+        )
         with torch.no_grad():
             for start in range(0, len(X), rows):
                 batch = self._inference_tensor(X[start : start + rows])
@@ -526,6 +533,8 @@ class BaseNeuralEstimator(BaseEstimator):
                     values = np.empty((len(X), *chunk.shape[1:]), dtype=chunk.dtype)
                 values[start : start + len(chunk)] = chunk
                 finite = finite and bool(np.isfinite(chunk).all())
+                progress.update(len(chunk))
+        progress.close()
         return values if finite else check_finite_output(values, what, X)
 
     # -- skscore.io protocol -----------------------------------------------------------------

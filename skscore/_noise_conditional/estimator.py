@@ -666,7 +666,7 @@ class NoiseConditionalScoreEstimator(DensityMixin, BaseNeuralEstimator):
         ``sigma^2 div s``, exact divergence up to 64 features, a fixed-seed Hutchinson
         estimate above) gives ``log p_sigma_min(x)`` (Song et al. 2021). The result is the
         density of the model's own transport of a Gaussian, so it integrates to one whatever
-        the score's errors (up to the solver's error, 16 Runge–Kutta steps in log sigma), and
+        the score's errors (up to the solver's error, 8 Runge–Kutta steps in log sigma), and
         is comparable with :meth:`sklearn.neighbors.KernelDensity.score_samples`.
 
         Why not the heat equation: ``log p_sigma`` also obeys

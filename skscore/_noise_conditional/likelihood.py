@@ -5,31 +5,20 @@ import math
 import torch
 from numpy.polynomial.legendre import leggauss
 
-from skscore._core.autodiff import (
-    hutchinson_generator,
-    jacobian_trace_and_frobenius,
-    trace_projections,
-)
+from skscore._core.numerics import LOG_2PI
 
-#: RK4 steps (in log sigma) of the probability-flow ODE behind ``score_samples``.
-LIKELIHOOD_ODE_STEPS = 16
+#: RK4 steps (in log sigma) of the probability-flow ODE behind ``score_samples``: with the
+#: Gaussian limit's part integrated exactly, 8 steps are within 0.001-0.005 nats per point of a
+#: 48-step solve on trained models from 2-D to 64-D (6 steps: up to 0.015, 4 steps: 0.07).
+LIKELIHOOD_ODE_STEPS = 8
 
 
-# =========================================================================================
-# Maths helpers
-# =========================================================================================
-
-
-def _score_and_divergence(module, x, sigma, n_projections=None, generator=None):
-    """Score ``s(x, sigma)`` and its divergence ``tr(ds/dx)`` (the Laplacian of log p_sigma):
-    exact with d products (``n_projections=None``), else Hutchinson's estimate."""
-    score, divergence, _ = jacobian_trace_and_frobenius(
-        lambda z: module.score(z, sigma, create_graph=True),
-        x,
-        n_projections,
-        generator=generator,
-    )
-    return score.detach(), divergence.detach()
+def _score_and_divergence(module, x, sigma):
+    """Score ``s(x, sigma)`` and its divergence (the Laplacian of ``log p_sigma``): the
+    network's part plus the Gaussian limit's closed form."""
+    score, divergence = module.network_score_and_divergence(x, sigma)
+    _, var = module._gaussian_coordinates(x, module.noise_levels(x, sigma))
+    return score + module.gaussian_score(x, sigma), divergence - (1.0 / var).sum(1)
 
 
 def _rk4_step(rhs, x, u, h):
@@ -48,31 +37,45 @@ def flow_log_likelihood(module, x, sigma_min, sigma_max, n_steps=LIKELIHOOD_ODE_
     In ``u = log sigma`` the flow that carries ``p_sigma`` along the noise levels is
     ``dx/du = -sigma^2 s(x, sigma)`` (the deterministic twin of adding Gaussian noise), and
     along a trajectory ``d log p_sigma(x(u)) / du = sigma^2 div s(x, sigma)`` (change of
-    variables, Liouville). Starting at the data point at sigma_min and integrating to
-    sigma_max with classical Runge–Kutta (``n_steps`` steps, log-likelihood carried along)::
+    variables, Liouville); at sigma_max the density is the Gaussian limit
+    ``N(m, C + sigma_max^2 I)``.
 
-        log p_sigma_min(x) = log N(x(sigma_max); m, C + sigma_max^2 I)
-                             - int sigma^2 div s(x(u), sigma) du.
+    The Gaussian limit's part is integrated exactly. With ``C = B diag(v) B^T``, its flow
+    leaves ``xi = diag(v + sigma^2)^{-1/2} B^T (x - m)`` unchanged, and its divergence
+    integrates to ``-sum_k log((v_k + sigma_max^2) / (v_k + sigma_min^2)) / 2``. So the
+    solver (classical Runge–Kutta in u, ``n_steps`` steps) follows ``xi``, which moves only
+    with the network's part ``s_N`` of the score, ``dxi/du = -sigma^2 diag(v +
+    sigma^2)^{-1/2} B^T s_N``, and integrates only ``sigma^2 div s_N``::
 
-    The result is the log-density of the model's own transport of the Gaussian limit: it
-    integrates to one by construction, whatever the score's errors, up to the solver's error.
-    The divergence is exact up to 64 features, a fixed-seed Hutchinson estimate above.
+        log p_sigma_min(x) = -|xi(sigma_max)|^2 / 2 - sum_k log(2 pi (v_k + sigma_min^2)) / 2
+                             - int sigma^2 div s_N(x(u), sigma) du.
+
+    An untrained network (``s_N = 0``) gives the Gaussian limit exactly at any step count,
+    and the small smooth remainder is what the few steps have to resolve. The result is the
+    log-density of the model's own transport of the Gaussian limit: it integrates to one by
+    construction, whatever the score's errors, up to the solver's error.
     """
-    generator = hutchinson_generator(x.device)
-    n_projections = trace_projections(x.shape[1])
     u0, u1 = math.log(sigma_min), math.log(sigma_max)
     h = (u1 - u0) / n_steps
 
-    def rhs(x_u, u):
-        sigma = math.exp(u)
-        s, div = _score_and_divergence(module, x_u, sigma, n_projections, generator)
-        return -(sigma**2) * s, sigma**2 * div
+    def std(u):
+        return torch.sqrt(module.variances + math.exp(2.0 * u))
 
+    def to_data(xi, u):
+        return module.data_mean + (xi * std(u)) @ module.basis.T
+
+    def rhs(xi, u):
+        sigma = math.exp(u)
+        s_network, div_network = module.network_score_and_divergence(to_data(xi, u), sigma)
+        return -(sigma**2) * (s_network @ module.basis) / std(u), sigma**2 * div_network
+
+    xi = ((x - module.data_mean) @ module.basis) / std(u0)
     integral = torch.zeros(x.shape[0], dtype=x.dtype, device=x.device)
     for step in range(n_steps):
-        x, increment = _rk4_step(rhs, x, u0 + step * h, h)
+        xi, increment = _rk4_step(rhs, xi, u0 + step * h, h)
         integral = integral + increment
-    return module.gaussian_log_prob(x, sigma_max) - integral
+    log_normaliser = 0.5 * (torch.log(std(u0) ** 2).sum() + x.shape[1] * LOG_2PI)
+    return -0.5 * (xi**2).sum(1) - log_normaliser - integral
 
 
 def heat_log_likelihood(module, x, sigma_min, sigma_max, n_levels=64):
@@ -90,13 +93,11 @@ def heat_log_likelihood(module, x, sigma_min, sigma_max, n_levels=64):
     equation, so the result is not a normalised density (kept for comparison; see
     :meth:`NoiseConditionalScoreEstimator.score_samples`).
     """
-    generator = hutchinson_generator(x.device)
-    n_projections = trace_projections(x.shape[1])
     u0, u1 = math.log(sigma_min), math.log(sigma_max)
     nodes, weights = leggauss(n_levels)
     integral = torch.zeros(x.shape[0], dtype=x.dtype, device=x.device)
     for t, w in zip(nodes, weights, strict=True):
         sigma = math.exp(u0 + 0.5 * (t + 1.0) * (u1 - u0))
-        s, div = _score_and_divergence(module, x, sigma, n_projections, generator)
+        s, div = _score_and_divergence(module, x, sigma)
         integral = integral + 0.5 * w * (u1 - u0) * sigma**2 * (div + (s**2).sum(1))
     return module.gaussian_log_prob(x, sigma_max) - integral
