@@ -8,7 +8,7 @@ import torch
 from sklearn.base import DensityMixin, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _num_samples, check_is_fitted
 
 from skscore import sampling
 from skscore._core.autodiff import jacobian
@@ -18,7 +18,7 @@ from skscore._core.numerics import neighbour_distance
 from skscore._core.progress import Progress
 from skscore._core.random import draw_seed
 from skscore._core.validation import check_arguments
-from skscore._noise_conditional.likelihood import flow_log_likelihood
+from skscore._noise_conditional.likelihood import LIKELIHOOD_MIN_STEPS, flow_log_likelihood
 from skscore._noise_conditional.nn import NoiseConditionalField
 from skscore._noise_conditional.objective import NoiseConditionalDenoisingLoss
 from skscore._noise_conditional.sampler import annealed_mala, flow_samples
@@ -36,6 +36,18 @@ SIGMA_MIN_NEIGHBOUR_FACTOR = 2.0
 SIGMA_MIN_SCALE_FRACTION = 0.05
 #: ``sigma_max="auto"``: this many times ``sqrt(trace(covariance))``.
 SIGMA_MAX_FACTOR = 2.0
+#: ``sigma_min="auto"`` selects among this many noise levels, log-spaced from the floor above
+#: up to SIGMA_SELECTION_CEILING times the data's RMS standard deviation ...
+SIGMA_SELECTION_LEVELS = 8
+SIGMA_SELECTION_CEILING = 1.0
+#: ... by the log-likelihood of held-out rows: this fraction of the training rows, at most
+#: SELECTION_MAX_ROWS, and none when fewer than SELECTION_MIN_ROWS would be held out.
+SELECTION_FRACTION = 0.2
+SELECTION_MAX_ROWS = 500
+SELECTION_MIN_ROWS = 10
+#: Up to this many training rows the network is trained again on all of them after the
+#: selection (the held-out rows are then more than a tenth of the data); the level stays.
+REFIT_MAX_ROWS = 5000
 
 
 _SIGMA = Interval(numbers.Real, 0, None, closed="neither")
@@ -124,10 +136,19 @@ class NoiseConditionalScoreEstimator(DensityMixin, BaseNeuralEstimator):
     ----------
     sigma_min : float or "auto", default="auto"
         Smallest noise level, in data units: the model's density is p smoothed at this level.
-        "auto": the smaller of {SIGMA_MIN_NEIGHBOUR_FACTOR:g} times the median nearest-neighbour
-        distance of the training data (no finer structure is resolved by the data) and
-        {SIGMA_MIN_SCALE_FRACTION:g} times the standard deviation of their thinnest principal
-        direction (smoothing that little costs almost no likelihood).
+        "auto": selected by held-out likelihood, as KernelDensity's bandwidth is by
+        cross-validation. The network is trained down to a floor, the smaller of
+        {SIGMA_MIN_NEIGHBOUR_FACTOR:g} times the median nearest-neighbour distance of the training
+        data (no finer structure is resolved by the data) and {SIGMA_MIN_SCALE_FRACTION:g} times
+        the standard deviation of their thinnest principal direction, on all but
+        {SELECTION_FRACTION:.0%} of the rows (at most {SELECTION_MAX_ROWS} held out); the level
+        among {SIGMA_SELECTION_LEVELS} log-spaced ones from the floor to
+        {SIGMA_SELECTION_CEILING:g} times the data's RMS standard deviation whose smoothed
+        density gives the held-out rows the highest mean log-likelihood becomes ``sigma_min_``.
+        Up to {REFIT_MAX_ROWS} rows the network is then trained again on all rows (about twice
+        the fit time). The one network covers every level, so the search itself costs only
+        the likelihoods. With fewer than {SELECTION_MIN_ROWS} rows to hold out, and in
+        :meth:`partial_fit`, "auto" is the floor.
     sigma_max : float or "auto", default="auto"
         Largest noise level, where ``p_sigma`` is taken to be the Gaussian
         ``N(m, C + sigma_max^2 I)`` (m, C the data's mean and covariance). "auto":
@@ -314,6 +335,43 @@ class NoiseConditionalScoreEstimator(DensityMixin, BaseNeuralEstimator):
         _check_float32_scales(X, rms_std, sigma_min, sigma_max)
         return sigma_min, sigma_max
 
+    def _split(self, X, y, rng):
+        """Hold out the rows ``sigma_min="auto"`` is selected on (see
+        :meth:`_select_sigma_min`), then the base class's validation split."""
+        n_held_out = min(round(SELECTION_FRACTION * len(X)), SELECTION_MAX_ROWS)
+        if (
+            self.sigma_min == "auto"
+            and getattr(self, "_hold_out_for_selection", False)
+            and n_held_out >= SELECTION_MIN_ROWS
+        ):
+            order = rng.permutation(len(X))
+            self._selection_rows = X[order[:n_held_out]]
+            X, y = X[order[n_held_out:]], None if y is None else y[order[n_held_out:]]
+        return super()._split(X, y, rng)
+
+    def _select_sigma_min(self):
+        """``sigma_min_`` among log-spaced levels from the trained floor up, by the
+        held-out rows' mean log-likelihood under the model smoothed at each level.
+
+        The one network covers every level, so this is KernelDensity's bandwidth search at
+        no extra training cost: a small data set, which the network can memorise at the
+        floor, gets the smoothing its held-out rows support.
+        """
+        rows = vars(self).pop("_selection_rows", None)
+        if rows is None:
+            return
+        variances, _ = self._principal_axes()
+        ceiling = SIGMA_SELECTION_CEILING * math.sqrt(float(variances.sum()) / rows.shape[1])
+        levels = np.geomspace(
+            self.sigma_min_, max(ceiling, self.sigma_min_), SIGMA_SELECTION_LEVELS
+        )
+        levels = np.unique(levels)
+        # the solver's error (at most a few 0.01 nats at its fewest steps) is far below the
+        # differences between levels
+        scores = [self._log_likelihood(rows, s, LIKELIHOOD_MIN_STEPS).mean() for s in levels]
+        self.sigma_min_ = float(levels[int(np.argmax(scores))])
+        self._selected_on_held_out = True
+
     def _principal_axes(self):
         """Eigenvalues (clipped at 0) and eigenvectors of ``covariance_``."""
         variances, basis = np.linalg.eigh(self.covariance_)
@@ -354,6 +412,7 @@ class NoiseConditionalScoreEstimator(DensityMixin, BaseNeuralEstimator):
             buffer = getattr(module, name)
             buffer.copy_(torch.as_tensor(value, dtype=buffer.dtype, device=buffer.device))
         module.log_reference_scale.copy_(torch.log(module.scale).mean())
+        self._select_sigma_min()
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -386,7 +445,16 @@ class NoiseConditionalScoreEstimator(DensityMixin, BaseNeuralEstimator):
         True
 
         """
-        return self._fit(X)
+        self._hold_out_for_selection = True
+        try:
+            self._fit(X)
+        finally:
+            del self._hold_out_for_selection
+        if vars(self).pop("_selected_on_held_out", False) and _num_samples(X) <= REFIT_MAX_ROWS:
+            selected = self.sigma_min_
+            self._fit(X)  # on all rows, the same seeds
+            self.sigma_min_ = selected
+        return self
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):
@@ -636,9 +704,10 @@ class NoiseConditionalScoreEstimator(DensityMixin, BaseNeuralEstimator):
 
         return -sampling.line_integral(score, X_from, X_to, n_path_points=n_path_points)
 
-    def _log_likelihood(self, X, sigma):
+    def _log_likelihood(self, X, sigma, n_steps=None):
         """``log p_sigma(X)`` by the probability-flow ODE from sigma to sigma_max (the
-        Gaussian limit itself at and beyond sigma_max)."""
+        Gaussian limit itself at and beyond sigma_max); ``n_steps`` as in
+        :func:`~skscore._noise_conditional.likelihood.flow_log_likelihood`."""
         module = self.net_.module_
         if sigma >= self.sigma_max_:
 
@@ -648,7 +717,7 @@ class NoiseConditionalScoreEstimator(DensityMixin, BaseNeuralEstimator):
         else:
 
             def log_likelihood(x):
-                return flow_log_likelihood(module, x, sigma, self.sigma_max_)
+                return flow_log_likelihood(module, x, sigma, self.sigma_max_, n_steps)
 
         return self._apply_batched(
             log_likelihood,
@@ -666,7 +735,8 @@ class NoiseConditionalScoreEstimator(DensityMixin, BaseNeuralEstimator):
         ``sigma^2 div s``, exact divergence up to 64 features, a fixed-seed Hutchinson
         estimate above) gives ``log p_sigma_min(x)`` (Song et al. 2021). The result is the
         density of the model's own transport of a Gaussian, so it integrates to one whatever
-        the score's errors (up to the solver's error, 8 Runge–Kutta steps in log sigma), and
+        the score's errors (up to the solver's error: at least 8 Runge–Kutta steps, 1.6 per unit of
+        log sigma), and
         is comparable with :meth:`sklearn.neighbors.KernelDensity.score_samples`.
 
         Why not the heat equation: ``log p_sigma`` also obeys
