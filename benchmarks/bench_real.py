@@ -251,7 +251,7 @@ def bench_dataset(name, cfg, models, clock):
     return {"label": label, "shape": X.shape, "runs": runs}
 
 
-def distinct(values, most=3):
+def distinct(values, most=2):
     """The distinct values in order of appearance, at most ``most`` of them, joined."""
     seen = list(dict.fromkeys(values))
     return " / ".join(seen[:most]) + (" / …" if len(seen) > most else "")
