@@ -252,7 +252,10 @@ def fit_ncse(X, params, seed=0):
     """NoiseConditionalScoreEstimator(random_state=seed, device="cpu", **params) fitted on X."""
     est = NoiseConditionalScoreEstimator(random_state=seed, device="cpu", **params)
     fit_time = timed(est.fit, X).cpu
-    info = f"sigma in [{est.sigma_min_:.3g}, {est.sigma_max_:.3g}], {est.n_epochs_} epochs"
+    info = (
+        f"sigma in [{est.sigma_min_:.3g}, {est.sigma_max_:.3g}], "
+        f"{len(est.history_)} of {est.n_epochs_} epochs"
+    )
     return Fitted(
         est.score_samples,
         est.grad_log_density,
