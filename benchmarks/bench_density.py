@@ -39,25 +39,19 @@ Needs the benchmark extra (``pip install -e ".[density-bench]"``: zuko).
 
 import argparse
 import datetime
-import math
 import os
 import platform
 import shlex
 import sys
 import time
-import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import sklearn
 import torch
-from scipy.special import logsumexp
 from scipy.stats import spearmanr
 from sklearn.datasets import load_digits
-from sklearn.mixture import GaussianMixture
-from sklearn.model_selection import GridSearchCV, KFold, train_test_split
-from sklearn.neighbors import KernelDensity
+from sklearn.model_selection import GridSearchCV, train_test_split
 
 from skscore import DenoisingAEScoreEstimator, NoiseConditionalScoreEstimator
 from skscore._noise_conditional.likelihood import heat_log_likelihood
@@ -75,6 +69,7 @@ from skscore.sampling import metropolis_hastings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _harness import best_of, log, table, timed, write_report  # noqa: E402
+from _peers import Fitted, fit_flow, fit_gmm, fit_kde, fit_ncse  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "density.md"
 
@@ -128,208 +123,8 @@ QUICK = {
 
 
 # =========================================================================================
-# Peers
+# Tuned noise-conditional model (the peers are in _peers.py)
 # =========================================================================================
-
-
-@dataclass
-class Fitted:
-    """A fitted model: exact log-density, its gradient and a sampler, all in data units."""
-
-    log_prob: callable
-    grad_log_density: callable
-    sample: callable  # (n, seed) -> (n, d)
-    fit_time: float
-    info: str = ""
-    extra: dict = field(default_factory=dict)
-
-
-class Standardizer:
-    def __init__(self, X):
-        self.mean = X.mean(0)
-        self.scale = X.std(0)
-        self.scale[self.scale == 0] = 1.0
-        self.log_jacobian = -float(np.log(self.scale).sum())
-
-    def __call__(self, X):
-        return (X - self.mean) / self.scale
-
-    def inverse(self, Z):
-        return Z * self.scale + self.mean
-
-
-def chunked(fn, X, rows=1024):
-    return np.concatenate([fn(X[i : i + rows]) for i in range(0, len(X), rows)])
-
-
-def kde_log_density(Z_query, centres, h):
-    """Exact log-density of the Gaussian KDE (log-sum-exp over every centre)."""
-    d = centres.shape[1]
-    c_sq = (centres**2).sum(1)
-    const = -math.log(len(centres)) - 0.5 * d * math.log(2 * math.pi * h * h)
-
-    def block(z):
-        sq = (z**2).sum(1)[:, None] - 2 * z @ centres.T + c_sq[None, :]
-        return logsumexp(-0.5 * np.maximum(sq, 0) / (h * h), axis=1) + const
-
-    return chunked(block, Z_query)
-
-
-def fit_kde(X, cfg, seed=0):
-    """Gaussian KernelDensity on standardised data, bandwidth by 5-fold cross-validated
-    log-likelihood (exact log-sum-exp: scikit-learn's tree-based score is not exact in high
-    dimension)."""
-    start = time.process_time()
-    st = Standardizer(X)
-    Z = st(X)
-    scott = len(Z) ** (-1.0 / (Z.shape[1] + 4))
-    grid = scott * np.geomspace(1 / 8, 2, cfg["kde_grid"])
-    folds = KFold(5, shuffle=True, random_state=seed).split(Z)
-    cv = np.zeros(len(grid))
-    for train, valid in folds:
-        cv += [kde_log_density(Z[valid], Z[train], h).mean() for h in grid]
-    h = float(grid[np.argmax(cv)])
-    kde = KernelDensity(bandwidth=h).fit(Z)
-    fit_time = time.process_time() - start
-
-    def grad(X_eval):
-        def block(x):
-            z = st(x)
-            sq = (z**2).sum(1)[:, None] - 2 * z @ Z.T + (Z**2).sum(1)[None, :]
-            logw = -0.5 * sq / h**2
-            w = np.exp(logw - logsumexp(logw, axis=1, keepdims=True))
-            return ((w @ Z - z) / h**2) / st.scale
-
-        return chunked(block, X_eval)
-
-    return Fitted(
-        lambda X_eval: kde_log_density(st(X_eval), Z, h) + st.log_jacobian,
-        grad,
-        lambda n, s: st.inverse(kde.sample(n, random_state=s)),
-        fit_time,
-        f"bandwidth {h:.3g} (standardised)",
-    )
-
-
-def fit_gmm(X, cfg, seed=0):
-    """Full-covariance GaussianMixture, n_components by BIC on the training data."""
-    start = time.process_time()
-    st = Standardizer(X)
-    Z = st(X)
-    best, best_bic = None, np.inf
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for k in cfg["gmm_components"]:
-            if k > len(Z) // 20:
-                break
-            gmm = GaussianMixture(k, covariance_type="full", random_state=seed).fit(Z)
-            bic = gmm.bic(Z)
-            if bic < best_bic:
-                best, best_bic = gmm, bic
-    fit_time = time.process_time() - start
-
-    def grad(X_eval):
-        def block(x):
-            z = st(x)
-            resp = best.predict_proba(z)
-            diff = z[:, None, :] - best.means_[None]
-            comp = -np.einsum("kde,nke->nkd", best.precisions_, diff)
-            return np.einsum("nk,nkd->nd", resp, comp) / st.scale
-
-        return chunked(block, X_eval)
-
-    def sample(n, s):
-        rng = np.random.RandomState(s)
-        counts = rng.multinomial(n, best.weights_)
-        parts = [
-            rng.multivariate_normal(best.means_[k], best.covariances_[k], size=c)
-            for k, c in enumerate(counts)
-        ]
-        return st.inverse(np.concatenate(parts)[rng.permutation(n)])
-
-    return Fitted(
-        lambda X_eval: best.score_samples(st(X_eval)) + st.log_jacobian,
-        grad,
-        sample,
-        fit_time,
-        f"{best.n_components} components",
-    )
-
-
-def fit_flow(X, cfg, seed=0, patience=20, batch_size=256, lr=1e-3):
-    """zuko's neural spline flow, maximum likelihood, early stopping on 10 % of X."""
-    import zuko
-
-    start = time.process_time()
-    st = Standardizer(X)
-    order = np.random.RandomState(seed).permutation(len(X))
-    n_valid = max(1, len(X) // 10)
-    Z = torch.tensor(st(X), dtype=torch.float32)
-    Z_valid, Z_train = Z[order[:n_valid]], Z[order[n_valid:]]
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        flow = zuko.flows.NSF(X.shape[1], transforms=5, hidden_features=(128, 128))
-        optimizer = torch.optim.Adam(flow.parameters(), lr=lr)
-        best_state, best_valid, since_best, epochs = None, -np.inf, 0, 0
-        for epoch in range(cfg["flow_epochs"]):
-            flow.train()
-            perm = torch.randperm(len(Z_train))
-            for i in range(0, len(Z_train), batch_size):
-                loss = -flow().log_prob(Z_train[perm[i : i + batch_size]]).mean()
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-            flow.eval()
-            with torch.no_grad():
-                valid = float(flow().log_prob(Z_valid).mean())
-            epochs = epoch + 1
-            if valid > best_valid:
-                best_valid, since_best = valid, 0
-                best_state = {k: v.clone() for k, v in flow.state_dict().items()}
-            else:
-                since_best += 1
-                if since_best >= patience:
-                    break
-        flow.load_state_dict(best_state)
-    flow = flow.double().eval()
-    fit_time = time.process_time() - start
-
-    def log_prob(X_eval):
-        def block(x):
-            with torch.no_grad():
-                return flow().log_prob(torch.tensor(st(x))).numpy()
-
-        return chunked(block, X_eval) + st.log_jacobian
-
-    def grad(X_eval):
-        def block(x):
-            z = torch.tensor(st(x), requires_grad=True)
-            (g,) = torch.autograd.grad(flow().log_prob(z).sum(), z)
-            return g.numpy() / st.scale
-
-        return chunked(block, X_eval)
-
-    def sample(n, s):
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(s)
-            with torch.no_grad():
-                return st.inverse(flow().sample((n,)).numpy())
-
-    return Fitted(log_prob, grad, sample, fit_time, f"{epochs} epochs (best kept)")
-
-
-def fit_ncse(X, params, seed=0):
-    est = NoiseConditionalScoreEstimator(random_state=seed, device="cpu", **params)
-    fit_time = timed(est.fit, X).cpu
-    info = f"sigma in [{est.sigma_min_:.3g}, {est.sigma_max_:.3g}], {est.n_epochs_} epochs"
-    return Fitted(
-        est.score_samples,
-        est.grad_log_density,
-        lambda n, s: est.sample(n, random_state=s),
-        fit_time,
-        info,
-        {"estimator": est},
-    )
 
 
 def fit_ncse_search(X, grid, base_params, seed=0):
