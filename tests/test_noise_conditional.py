@@ -334,6 +334,19 @@ def test_pickle_round_trip(ring_model, ring_data):
     assert np.array_equal(clone.sample(10, random_state=0), ring_model.sample(10, random_state=0))
 
 
+def test_saved_file_keeps_a_selected_sigma_min_above_the_training_floor(ring_data, tmp_path):
+    import skscore.io
+
+    est = NoiseConditionalScoreEstimator(max_epochs=3, **SMALL).fit(ring_data[:200])
+    training_floor = est.net_.get_params_for("module")["sigma_min"]
+    est.sigma_min_ = 4 * training_floor  # as the held-out selection may choose
+    path = tmp_path / "ncse.safetensors"
+    skscore.io.save(est, path)
+    loaded = skscore.io.load(path)
+    assert loaded.sigma_min_ == est.sigma_min_
+    assert_allclose(loaded.score_samples(ring_data[:20]), est.score_samples(ring_data[:20]))
+
+
 def test_float32_input(ring_model, ring_data):
     X32 = ring_data[:10].astype(np.float32)
     assert ring_model.grad_log_density(X32).dtype == np.float32

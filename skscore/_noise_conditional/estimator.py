@@ -372,6 +372,18 @@ class NoiseConditionalScoreEstimator(DensityMixin, BaseNeuralEstimator):
         self.sigma_min_ = float(levels[int(np.argmax(scores))])
         self._selected_on_held_out = True
 
+    def _check_net_arguments(self, arguments, part):
+        # the module's and the criterion's sigma_min is the bottom of the training range,
+        # which the held-out selection may have raised sigma_min_ above
+        arguments = dict(arguments)
+        floor = arguments.pop("sigma_min", None)
+        super()._check_net_arguments(arguments, part)
+        if floor is not None and not 0 < floor <= self.sigma_min_ * (1 + 1e-12):
+            raise ValueError(
+                f"its {part} argument sigma_min={floor!r} (the bottom of the training range) "
+                f"is not in (0, sigma_min_={self.sigma_min_!r}]"
+            )
+
     def _principal_axes(self):
         """Eigenvalues (clipped at 0) and eigenvectors of ``covariance_``."""
         variances, basis = np.linalg.eigh(self.covariance_)
