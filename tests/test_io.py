@@ -492,9 +492,13 @@ def test_files_of_format_1_still_load(name):
     with safe_open(path, framework="pt") as f:
         assert set(f.metadata()) == {"skscore"}  # no digest
     est = load(path)
-    np.testing.assert_array_equal(
-        getattr(est, FIXTURE_METHODS[name])(expected["X"]), expected[name]
-    )
+    outputs = getattr(est, FIXTURE_METHODS[name])(expected["X"])
+    if name == "ncse":
+        # the likelihood's ODE solver changed since (the Gaussian part integrated exactly, 8
+        # steps instead of 16): the same density to the old solver's error
+        np.testing.assert_allclose(outputs, expected[name], atol=1e-3)
+    else:
+        np.testing.assert_array_equal(outputs, expected[name])
 
 
 @pytest.mark.parametrize("name", list(EVERY))

@@ -163,7 +163,9 @@ class BaseNeuralEstimator(BaseEstimator):
                 "would diverge between processes); use 'adam' or 'sgd'"
             )
         sizes = self.hidden_layer_sizes
-        if len(sizes) == 0 or any(
+        if isinstance(sizes, str):  # "auto", where a subclass's constraints allow it
+            pass
+        elif len(sizes) == 0 or any(
             not isinstance(s, numbers.Integral) or isinstance(s, bool) or s < 1 for s in sizes
         ):
             raise ValueError(
@@ -511,7 +513,11 @@ class BaseNeuralEstimator(BaseEstimator):
 
     def _activation_cost(self):
         """Floats one row's forward and backward pass keep alive."""
-        return self.n_features_in_ + ACTIVATION_FACTOR * int(sum(self.hidden_layer_sizes))
+        return self.n_features_in_ + ACTIVATION_FACTOR * int(sum(self._hidden_sizes()))
+
+    def _hidden_sizes(self):
+        """The hidden widths of the fitted network."""
+        return tuple(self.hidden_layer_sizes)
 
     def _apply_batched(self, fn, X, *, row_cost=None, what="output"):
         """Apply ``fn`` (tensor -> tensor) to X in chunks of rows, whose size depends on

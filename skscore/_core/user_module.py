@@ -206,6 +206,9 @@ def as_tensor(data, device, dtype=None, *, name="X", validate=False, cast_bool=F
             # torch refuses negative strides (reversed views such as ``X[:1][::-1]``,
             # which ``np.ascontiguousarray`` leaves as they are)
             array = array.copy()
+        # row-major rows whatever the caller's layout (torch.tensor keeps a Fortran array's
+        # strides, and matrix products then round differently)
+        array = np.ascontiguousarray(array)
         # one copy, cast on the way (also safe for read-only arrays)
         target = None
         if dtype is not None and (
