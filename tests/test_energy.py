@@ -8,7 +8,7 @@ import torch
 
 from skscore import RCAE, DenoisingAEScoreEstimator
 from skscore._autoencoders.nn import ReconstructionField
-from skscore._autoencoders.objectives import ContractiveLoss
+from skscore._autoencoders.objectives import ContractiveLoss, DenoisingLoss
 from skscore._core.autodiff import jacobian
 from skscore.datasets import GaussianMixtureDensity
 from skscore.metrics import fisher_divergence
@@ -86,3 +86,48 @@ def test_energy_models_pickle_exactly(model, data):
     np.testing.assert_array_equal(
         restored.hessian_log_density(X_test[:5]), model.hessian_log_density(X_test[:5])
     )
+
+
+@pytest.mark.parametrize("estimator_class", [DenoisingAEScoreEstimator, RCAE], ids=["dae", "rcae"])
+def test_the_energy_parametrization_refuses_relu(estimator_class, data):
+    X = data[0][:100]
+    with pytest.raises(ValueError, match="smooth activation"):
+        estimator_class(activation="relu", max_epochs=1, device="cpu").fit(X)
+    residual = estimator_class(activation="relu", parametrization="residual", max_epochs=1)
+    assert residual.set_params(device="cpu").fit(X).grad_log_density(X).shape == X.shape
+
+
+def _energy_field():
+    torch.manual_seed(0)
+    module = ReconstructionField(2, (8,), "tanh", 0.1, "energy", False, [0, 0], [1, 1]).double()
+    torch.nn.init.normal_(module.energy_network.body[-1].weight)
+    return module
+
+
+def test_every_trainable_energy_parameter_reaches_the_loss():
+    # the output bias only shifts the energy: frozen, so per-example gradient tools see no
+    # parameter the loss ignores
+    module = _energy_field()
+    assert not module.energy_network.body[-1].bias.requires_grad
+    loss = DenoisingLoss()(module, torch.randn(16, 2, dtype=torch.float64))
+    trainable = [p for p in module.parameters() if p.requires_grad]
+    grads = torch.autograd.grad(loss, trainable, allow_unused=True)
+    assert all(g is not None and g.abs().sum() > 0 for g in grads)
+
+
+def test_per_example_gradients_through_torch_func_match_a_loop():
+    # inside torch.func transforms the score -dE/dx is taken by torch.func.grad
+    module = _energy_field()
+    X = torch.randn(5, 2, dtype=torch.float64)
+    trainable = {k: v for k, v in module.named_parameters() if v.requires_grad}
+    params = {k: v.detach() for k, v in trainable.items()}
+
+    def loss(params, x):
+        u = torch.func.functional_call(module, params, (x[None],))
+        return (u**2).sum()
+
+    batched = torch.func.vmap(torch.func.grad(loss), in_dims=(None, 0))(params, X)
+    for i in range(len(X)):
+        expected = torch.autograd.grad((module(X[i : i + 1]) ** 2).sum(), list(trainable.values()))
+        for name, grad in zip(trainable, expected, strict=True):
+            torch.testing.assert_close(batched[name][i], grad)
