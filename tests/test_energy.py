@@ -131,3 +131,44 @@ def test_per_example_gradients_through_torch_func_match_a_loop():
         expected = torch.autograd.grad((module(X[i : i + 1]) ** 2).sum(), list(trainable.values()))
         for name, grad in zip(trainable, expected, strict=True):
             torch.testing.assert_close(batched[name][i], grad)
+
+
+# -- the default parametrization on a density with a hole ------------------------------------
+@pytest.fixture(scope="module")
+def ring_with_a_hole():
+    """A ring of radius 1 and width 0.1 as 64 overlapping Gaussians: exact smoothing too."""
+    angles = np.linspace(0.0, 2 * np.pi, 64, endpoint=False)
+    ring = GaussianMixtureDensity(np.column_stack([np.cos(angles), np.sin(angles)]), 0.01)
+    X = ring.sample(2000, random_state=0)
+    pairs = ring.sample(500, random_state=1), ring.sample(500, random_state=2)
+    return ring, X, pairs
+
+
+@pytest.mark.parametrize(
+    "estimator_class, residual_below",
+    [(DenoisingAEScoreEstimator, 0.5), (RCAE, 0.88)],
+    ids=["dae", "rcae"],
+)
+def test_the_default_energy_differences_are_right_across_the_hole(
+    ring_with_a_hole, estimator_class, residual_below
+):
+    # Straight segments between held-out ring points cross the hole, where the residual field
+    # is untrained; the energy network needs no path. Measured over seeds 0-2 at these settings:
+    # DAE 0.92-0.95 (energy) against 0.21-0.25 (residual), RCAE 0.92-0.94 against 0.79-0.85.
+    ring, X, (X_from, X_to) = ring_with_a_hole
+    sigma = 0.1
+    # the DAE's target is the ring smoothed by its noise (Tweedie), the RCAE's the ring
+    target = ring.smoothed(sigma) if estimator_class is DenoisingAEScoreEstimator else ring
+    exact = target.log_prob(X_from) - target.log_prob(X_to)
+    params = dict(
+        sigma=sigma, hidden_layer_sizes=(64, 64), max_epochs=30, batch_size=64, lr=3e-3,
+        device="cpu", random_state=0,
+    )  # fmt: skip
+
+    def correlation(**parametrization):
+        est = estimator_class(**params, **parametrization).fit(X)
+        return np.corrcoef(est.energy_difference(X_from, X_to), exact)[0, 1]
+
+    assert estimator_class().parametrization == "energy"
+    assert correlation() > 0.9
+    assert correlation(parametrization="residual") < residual_below
