@@ -19,10 +19,11 @@ seeds (training sample and weights), this reports:
 
 Densities: a ring (radius 1, radial width 0.1) at ``sigma="auto"`` and at sigma 0.1, eight
 Gaussian beads on the unit circle (std 0.1: a hole and eight gaps), the thesis spiral (width
-0.02). The exact target of the DAE is the density smoothed by its noise (Tweedie; for the ring
-a fine quadrature of the convolution); the RCAE targets the density itself.
+0.02), the benchmarks' closed curve in 10-D (width 0.05; a loop around a hole). The exact
+target of the DAE is the density smoothed by its noise (Tweedie; for the ring a fine quadrature
+of the convolution); the RCAE targets the density itself.
 
-Run: ``OMP_NUM_THREADS=1 python benchmarks/bench_energy.py`` (about 25 min on 2 cores;
+Run: ``OMP_NUM_THREADS=1 python benchmarks/bench_energy.py`` (about 40 min on 2 cores;
 ``--quick`` for a smoke run). Writes ``benchmarks/results/energy.md``.
 """
 
@@ -35,7 +36,12 @@ import torch
 from scipy.stats import spearmanr
 
 from skscore import RCAE, DenoisingAEScoreEstimator
-from skscore.datasets import GaussianMixtureDensity, RingDensity, spiral_density
+from skscore.datasets import (
+    GaussianMixtureDensity,
+    RingDensity,
+    manifold_density,
+    spiral_density,
+)
 from skscore.metrics import fisher_divergence
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -45,7 +51,13 @@ RESULTS = Path(__file__).resolve().parent / "results" / "energy.md"
 MODELS = {"DAE": DenoisingAEScoreEstimator, "RCAE": RCAE}
 PARAMETRIZATIONS = ("residual", "energy")
 #: (density, sigma) pairs of a full run: the defaults, and the ring at the issue's sigma 0.1
-CASES = (("ring", "auto"), ("ring", 0.1), ("beads", "auto"), ("spiral", "auto"))
+CASES = (
+    ("ring", "auto"),
+    ("ring", 0.1),
+    ("beads", "auto"),
+    ("spiral", "auto"),
+    ("curve10", "auto"),
+)
 N_EVALUATION = 2000
 
 
@@ -101,10 +113,12 @@ def densities():
     ring = RingDensity(radius=1.0, width=0.1)
     beads = beads_density()
     spiral = spiral_density(width=0.02)
+    curve = manifold_density(n_features=10)
     return {
         "ring": (ring, lambda sigma: SmoothedRing(ring, sigma), 1.5),
         "beads": (beads, beads.smoothed, 1.5),
         "spiral": (spiral, spiral.smoothed, 0.6),
+        "curve10": (curve, curve.smoothed, 1.5),
     }
 
 
@@ -112,7 +126,7 @@ def evaluation_points(density, half_width, seed):
     """Held-out points, uniform points around the data (in the hole, off the data), pairs."""
     held_out = density.sample(N_EVALUATION, random_state=1000 + seed)
     rng = np.random.RandomState(2000 + seed)
-    far = rng.uniform(-half_width, half_width, size=(N_EVALUATION, 2))
+    far = rng.uniform(-half_width, half_width, size=(N_EVALUATION, density.n_features))
     partner = held_out[rng.permutation(N_EVALUATION)]  # random held-out pairs cross the hole
     return {
         "held_out": held_out,
@@ -248,7 +262,8 @@ def write(rows, n_train, quick, sigma, n_seeds):
         f"{n_train} training points, {n_seeds} seed(s) (training sample and weights; each cell "
         "is the mean over seeds, the range in brackets), every parameter but sigma and "
         "parametrization at its default. Densities: a ring of radius 1 and radial width 0.1, "
-        "eight Gaussian beads (std 0.1) on the unit circle, the thesis spiral (width 0.02). "
+        "eight Gaussian beads (std 0.1) on the unit circle, the thesis spiral (width 0.02), the "
+        "closed curve of the benchmarks in 10-D (width 0.05). "
         "Held-out pairs: 2,000 random pairs of held-out points (many cross the hole or a gap). "
         "Off-data pairs: 2,000 held-out points against 2,000 uniform points around the data "
         "(in the hole, between the arms, off the data), both ways. Spearman: held-out and "
