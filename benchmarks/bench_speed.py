@@ -31,7 +31,10 @@ import math
 import platform
 import shlex
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import sklearn
@@ -52,7 +55,7 @@ from skscore._noise_conditional.likelihood import (
 from skscore.datasets import RingDensity, RotatedBananasDensity, StudentTDensity, spiral_density
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _harness import Stopwatch, argument_parser, best_of, table, timed, write_report  # noqa: E402
+from _harness import Stopwatch, Timing, argument_parser, best_of, table, timed, write_report  # noqa: E402
 from bench_density import fit_flow  # noqa: E402
 
 #: Steps of the old route (``LIKELIHOOD_ODE_STEPS`` before the whitened solver).
@@ -70,6 +73,9 @@ DATASETS = {
     "student": ("Student-t (df 5), 20-D", lambda: StudentTDensity(n_features=20, df=5.0), 5.0),
     "digits": ("digits, dequantised, standardised, 64-D", None, 10.0),
 }
+#: The importance-sampling checks of part 2.
+IMPORTANCE_DATA = ("bananas", "student")
+PARTS = ("likelihood", "normalisation", "budgets")
 BUDGET_DATA = {
     "spiral": ("spiral (width 0.02), the demo's data", lambda: spiral_density(width=0.02)),
     "ring": ("ring (radius 1, width 0.1)", lambda: RingDensity(radius=1.0, width=0.1)),
@@ -205,17 +211,32 @@ def per_unit(timing, n_rows, unit):
     return {"cpu": timing.cpu * unit / n_rows, "wall": timing.wall * unit / n_rows}
 
 
-def bench_likelihood(name, cfg, clock):
-    """Cost and accuracy of both routes on one dataset, with the references' costs."""
-    label, _, target = DATASETS[name]
-    _, X, X_test = density_split(name, cfg)
-    unit = 360 if name == "digits" else cfg["unit"]
-    n = len(X_test)
+@dataclass
+class Models:
+    """The models fitted to one dataset's training rows."""
+
+    est: NoiseConditionalScoreEstimator
+    fit: Timing
+    flow: Any  # bench_density.Fitted
+    gmm: GaussianMixture
+    kde: Callable[[np.ndarray], np.ndarray]
+
+
+def fit_models(name, X, cfg, clock):
+    """The estimator (about ``fit_steps`` steps), the flow and the two references."""
     clock.log(f"[{name}] fit the estimator ({len(X)} rows)")
     est, fit = fit_estimator(X, cfg["fit_steps"], cfg)
     clock.log(f"[{name}] fit {fit.cpu:.0f} CPU s; the flow")
     flow = fit_flow(X, {"flow_epochs": cfg["flow_epochs"]})
-    gmm, kde = fit_references(X, cfg)
+    return Models(est, fit, flow, *fit_references(X, cfg))
+
+
+def bench_likelihood(name, X, X_test, models, cfg, clock):
+    """Cost and accuracy of both routes on one dataset, with the references' costs."""
+    label, _, target = DATASETS[name]
+    est, fit, flow, gmm, kde = (getattr(models, f.name) for f in fields(Models))
+    unit = 360 if name == "digits" else cfg["unit"]
+    n = len(X_test)
     out = {"label": label, "d": X.shape[1], "unit": unit, "target": target, "n_train": len(X)}
     out.update(n_epochs=est.n_epochs_, steps=est.n_epochs_ * math.ceil(len(X) / 128))
     out.update(fit_cpu=fit.cpu, flow_fit_cpu=flow.fit_time, flow_info=flow.info)
@@ -245,7 +266,7 @@ def bench_likelihood(name, cfg, clock):
         "gmm": float(np.mean(gmm.score_samples(X_test))),
     }
     clock.log(f"[{name}] {out}")
-    return out, est, gmm
+    return out
 
 
 # =========================================================================================
@@ -269,13 +290,26 @@ def grid_integral(est, X, cfg):
     }
 
 
-def importance_integral(est, gmm, cfg):
-    """``E_q[p / q]`` with q the GaussianMixture proposal: the estimate, its standard error
-    and the effective sample size of the weights."""
-    draws, _ = gmm.sample(cfg["proposal_draws"])
+def proposals(models, cfg):
+    """Draws from the two proposals, the GaussianMixture and the flow, with their exact
+    log-densities: ``{name: (draws, log_q)}``."""
+    n = cfg["proposal_draws"]
+    gmm_draws, _ = models.gmm.sample(n)
+    flow_draws = models.flow.sample(n, 0)
+    return {
+        f"GaussianMixture ({models.gmm.n_components} components)": (
+            gmm_draws,
+            models.gmm.score_samples(gmm_draws),
+        ),
+        "neural spline flow": (flow_draws, models.flow.log_prob(flow_draws)),
+    }
+
+
+def importance_integral(est, draws, log_q):
+    """``E_q[p / q]`` from draws of a proposal q and their ``log q``: the estimate, its
+    standard error and the effective sample size of the weights."""
     run = timed(est.score_samples, draws)
-    log_w = run.result - gmm.score_samples(draws)
-    w = np.exp(log_w)
+    w = np.exp(run.result - log_q)
     return {
         "total": float(w.mean()),
         "se": float(w.std(ddof=1) / math.sqrt(len(w))),
@@ -414,17 +448,18 @@ def normalisation_section(grid, importance):
         ]
     if importance:
         out += [
-            "Importance sampling, `E_q[p / q]` with q the GaussianMixture fitted to the "
-            "training rows (the reference model above), p = `exp(score_samples)`:",
+            "Importance sampling, `E_q[p / q]` with p = `exp(score_samples)` and q a model "
+            "fitted to the same training rows (the references of part 1), standard error "
+            "`std(p / q) / sqrt(draws)`, effective sample size `(sum w)^2 / sum w^2`:",
             "",
         ]
-        header = ["data", "draws", "estimate", "standard error", "ESS", "target", ""]
+        header = ["data", "proposal", "draws", "estimate", "standard error", "ESS", "target"]
         rows = []
-        for label, r in importance.items():
+        for (label, proposal), r in importance.items():
             ok = abs(r["total"] - 1) <= TARGET_NORMALISATION["importance"]
             rows.append(
-                [label, r["draws"], f"{r['total']:.4f}", f"{r['se']:.4f}", f"{r['ess']:.0f}"]
-                + [f"1 +- {TARGET_NORMALISATION['importance']:g}", verdict(ok)]
+                [label, proposal, r["draws"], f"{r['total']:.4f}", f"{r['se']:.4f}"]
+                + [f"{r['ess']:.0f}", f"1 +- {TARGET_NORMALISATION['importance']:g}: {verdict(ok)}"]
             )
         out += [table(header, rows), ""]
     return out
@@ -481,6 +516,10 @@ def report(likelihood, grid, importance, budgets, args, elapsed):
 def main(argv=None):
     parser = argument_parser(__doc__)
     parser.add_argument("--only-spiral", action="store_true", help="part 3 on the spiral only")
+    parser.add_argument(
+        "--parts", nargs="+", choices=PARTS, default=list(PARTS), help="parts to run (all)"
+    )
+    parser.add_argument("--report", type=Path, help="where to write (results/speed.md)")
     args = parser.parse_args(argv)
     args.argv = sys.argv[1:] if argv is None else list(argv)
     cfg = QUICK if args.quick else FULL
@@ -491,24 +530,29 @@ def main(argv=None):
     def save(final=False):
         text = report(likelihood, grid, importance, budgets, args, clock.seconds)
         if not args.quick:
-            write_report(text, "speed")
+            write_report(text, args.report or "speed")
         elif final:
             print(text)
 
-    for name in DATASETS:
-        result, est, gmm = bench_likelihood(name, cfg, clock)
-        likelihood.append(result)
-        models[name] = (est, gmm)
+    normalised = ("ring", *IMPORTANCE_DATA) if "normalisation" in args.parts else ()
+    for name in DATASETS if "likelihood" in args.parts else normalised:
+        _, X, X_test = density_split(name, cfg)
+        models[name] = fit_models(name, X, cfg, clock)
+        if "likelihood" in args.parts:
+            likelihood.append(bench_likelihood(name, X, X_test, models[name], cfg, clock))
+            save()
+    if normalised:
+        clock.log("[normalisation] grid")
+        grid = grid_integral(models["ring"].est, density_split("ring", cfg)[1], cfg)
+        for name in IMPORTANCE_DATA:
+            for proposal, (draws, log_q) in proposals(models[name], cfg).items():
+                clock.log(f"[normalisation] importance sampling, {name}, {proposal}")
+                result = importance_integral(models[name].est, draws, log_q)
+                importance[DATASETS[name][0], proposal] = result
+                clock.log(f"[normalisation] {result}")
         save()
-    _, X_ring, _ = density_split("ring", cfg)
-    clock.log("[normalisation] grid")
-    grid = grid_integral(models["ring"][0], X_ring, cfg)
-    for name in ("bananas", "student"):
-        clock.log(f"[normalisation] importance sampling, {name}")
-        importance[DATASETS[name][0]] = importance_integral(*models[name], cfg)
-        clock.log(f"[normalisation] {importance}")
-    save()
-    for name in ["spiral"] if args.only_spiral else list(BUDGET_DATA):
+    budget_data = ["spiral"] if args.only_spiral else list(BUDGET_DATA)
+    for name in budget_data if "budgets" in args.parts else []:
         budgets[name] = bench_budgets(name, cfg, clock)
         save()
     save(final=True)
