@@ -31,6 +31,8 @@ from skscore.io import load, save
 from skscore.probes import make_mlp
 
 TINY = {"hidden_layer_sizes": (6,), "max_epochs": 2, "device": "cpu", "random_state": 0}
+#: A DAE whose module is the plain MLP ``body`` (the tampering cases name its weights).
+RESIDUAL_DAE = {**TINY, "parametrization": "residual"}
 
 
 def _data(n=60, d=3):
@@ -205,7 +207,7 @@ def test_training_only_objects_dropped_with_a_warning(tmp_path):
 @pytest.mark.parametrize("early_stopping", [False, True])
 def test_partial_fit_after_load_continues_from_the_weights(early_stopping, tmp_path):
     """A fresh optimizer; with early_stopping no validation rows (they are not saved)."""
-    est = _fitted(DenoisingAEScoreEstimator(early_stopping=early_stopping, **TINY))
+    est = _fitted(DenoisingAEScoreEstimator(early_stopping=early_stopping, **RESIDUAL_DAE))
     loaded = load(save(est, tmp_path / "d.safetensors"))
     before = loaded.module_.state_dict()["body.0.weight"].clone()
     loaded.partial_fit(_data())
@@ -393,7 +395,7 @@ TAMPERINGS = {
 @pytest.mark.parametrize("case", list(TAMPERINGS))
 def test_tampered_files_refused(case, tmp_path):
     edit_document, edit_tensors, message = TAMPERINGS[case]
-    path = save(_fitted(DenoisingAEScoreEstimator(**TINY)), tmp_path / "d.safetensors")
+    path = save(_fitted(DenoisingAEScoreEstimator(**RESIDUAL_DAE)), tmp_path / "d.safetensors")
     _rewrite(path, edit_document, edit_tensors)
     with pytest.raises(ValueError, match="is not a valid skscore file") as info:
         load(path)
