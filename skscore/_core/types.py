@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any, TypeAlias
 
 import numpy as np
 import torch
 from numpy.typing import ArrayLike
+from sklearn.base import BaseEstimator
+from skorch import NeuralNet
 from skorch.callbacks import LRScheduler
 
 __all__ = [
@@ -16,8 +19,11 @@ __all__ = [
     "Device",
     "HiddenLayerSizes",
     "LRSchedule",
+    "ModuleLike",
     "Optimizer",
+    "PathLike",
     "RandomState",
+    "TensorLike",
 ]
 
 #: Seed or generator accepted by ``random_state`` (scikit-learn's convention).
@@ -37,3 +43,12 @@ LRSchedule: TypeAlias = str | LRScheduler
 
 #: An optimizer by name, or a ``torch.optim.Optimizer`` subclass.
 Optimizer: TypeAlias = str | type[torch.optim.Optimizer]
+
+#: Array-likes or torch tensors (the functions taking a torch module accept both).
+TensorLike: TypeAlias = ArrayLike | torch.Tensor
+
+#: A torch module, a fitted skorch net or a fitted skscore estimator holding one.
+ModuleLike: TypeAlias = torch.nn.Module | NeuralNet | BaseEstimator
+
+#: A file path.
+PathLike: TypeAlias = str | os.PathLike[str]
