@@ -95,7 +95,13 @@ _ALL = {"check": {}, "fuzz": {}, "io": {}}
 _CHECK_IO = {"check": {}, "io": {}}
 
 _TABLE = [
-    Case("dae-residual", DenoisingAEScoreEstimator, "score", profiles={**_ALL, "memory": {}}),
+    Case(
+        "dae-residual",
+        DenoisingAEScoreEstimator,
+        "score",
+        {"parametrization": "residual"},
+        {**_ALL, "memory": {}},
+    ),
     Case(
         "dae-autoencoder-tied",
         DenoisingAEScoreEstimator,
@@ -107,13 +113,13 @@ _TABLE = [
         "dae-residual-tied",
         DenoisingAEScoreEstimator,
         "score",
-        {"tied_weights": True},
+        {"parametrization": "residual", "tied_weights": True},
         {"fuzz": {}, "io": {}},
     ),
     Case(
         "dae-energy", DenoisingAEScoreEstimator, "score", {"parametrization": "energy"}, _CHECK_IO
     ),
-    Case("rcae-residual", RCAE, "score", profiles={"check": {}}),
+    Case("rcae-residual", RCAE, "score", {"parametrization": "residual"}, {"check": {}}),
     Case(
         "rcae-autoencoder-exact",
         RCAE,
@@ -125,7 +131,7 @@ _TABLE = [
         "rcae-residual-exact",
         RCAE,
         "score",
-        {"jacobian_penalty": "exact"},
+        {"jacobian_penalty": "exact", "parametrization": "residual"},
         {"io": {"hidden_layer_sizes": (5, 4)}},
     ),
     Case("rcae-autoencoder", RCAE, "score", {"parametrization": "autoencoder"}, {"io": {}}),

@@ -295,11 +295,16 @@ def test_skscore_estimator_accepted():
     from skscore import DenoisingAEScoreEstimator
 
     X, y = make_spirals(200, random_state=2)
-    dae = DenoisingAEScoreEstimator(hidden_layer_sizes=(8,), max_epochs=1, device="cpu")
-    dae.fit(X, y)
+    params = {"hidden_layer_sizes": (8,), "max_epochs": 1, "device": "cpu"}
+    dae = DenoisingAEScoreEstimator(parametrization="residual", **params).fit(X, y)
     probes = LinearProbeTransformer(dae, random_state=0).fit(X, y)
     assert probes.layer_names_ == ["body.0", "body.1", "body.2"]
     assert probes.transform(X).shape == (200, 8 + 8 + 2)
+    # the energy parametrization (the default): the scalar energy network's layers
+    energy = DenoisingAEScoreEstimator(**params).fit(X, y)
+    probes = LinearProbeTransformer(energy, random_state=0).fit(X, y)
+    assert probes.layer_names_[:2] == ["energy_network.body.0", "energy_network.body.1"]
+    assert np.isfinite(probes.transform(X)).all()
 
 
 # -- layers ----------------------------------------------------------------------------------------

@@ -93,8 +93,8 @@ def test_exact_and_hutchinson_rcae_fit_alike():
         est = RCAE(
             sigma=0.05,
             jacobian_penalty=penalty,
-            hidden_layer_sizes=(32,),
-            max_epochs=20,
+            hidden_layer_sizes=(32, 32),
+            max_epochs=40,
             lr=3e-3,
             device="cpu",
             random_state=0,

@@ -260,7 +260,9 @@ def test_non_finite_outputs_raise_instead_of_returning_nan(X):
 def test_training_that_ends_worse_than_it_started_warns(X):
     # a learning rate that doubles every epoch
     growing = LRScheduler(policy=torch.optim.lr_scheduler.ExponentialLR, gamma=2.0)
-    est = DenoisingAEScoreEstimator(sigma=0.05, lr_schedule=growing, max_epochs=12, **FAST)
+    est = DenoisingAEScoreEstimator(
+        sigma=0.05, parametrization="residual", lr_schedule=growing, max_epochs=12, **FAST
+    )
     with pytest.warns(ConvergenceWarning, match="ended higher"):
         est.fit(X)
 

@@ -120,7 +120,20 @@ class BaseScoreAutoEncoder(
         return mean, scale
 
     def _prepare_fit(self, X, y):
+        self._check_energy_activation()
         self.sigma_ = self._resolve_sigma(X)
+
+    def _check_energy_activation(self):
+        """The energy parametrization's score is ``-∇E``: a relu network's is piecewise
+        constant, with a zero Jacobian (the RCAE's trace term, ``hessian_log_density``)."""
+        if self.parametrization == "energy" and not self.tied_weights:
+            if self.activation == "relu":
+                raise ValueError(
+                    'parametrization="energy" needs a smooth activation: the score is minus '
+                    "the gradient of the energy network, which for relu is piecewise constant "
+                    "(a zero Hessian, a degenerate score-matching loss); use activation="
+                    '"tanh", "silu", "softplus" or "sigmoid", or parametrization="residual"'
+                )
 
     def __setstate__(self, state):
         super().__setstate__(state)
@@ -178,12 +191,12 @@ class BaseScoreAutoEncoder(
         >>> from skscore.datasets import GaussianMixtureDensity
         >>> density = GaussianMixtureDensity(means=[[0.0, 0.0]], covariances=[[0.25, 0.01]])
         >>> X = density.sample(500, random_state=0)
-        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32,), max_epochs=20,
+        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32, 32), max_epochs=50,
         ...                                 lr=1e-2, random_state=0)
         >>> dae.fit(X) is dae
         True
         >>> dae.n_features_in_, len(dae.history_)  # one history row per epoch
-        (2, 20)
+        (2, 50)
         >>> losses = dae.history_[:, "train_loss"]
         >>> bool(losses[-1] < losses[0])
         True
@@ -277,7 +290,7 @@ class BaseScoreAutoEncoder(
         >>> from skscore.datasets import GaussianMixtureDensity
         >>> density = GaussianMixtureDensity(means=[[0.0, 0.0]], covariances=[[0.25, 0.01]])
         >>> X = density.sample(500, random_state=0)  # a thin ridge along the first axis
-        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32,), max_epochs=20,
+        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32, 32), max_epochs=50,
         ...                                 lr=1e-2, random_state=0).fit(X)
         >>> X_off = np.array([[-0.5, 0.2], [0.0, 0.25], [0.5, -0.2]])  # beside the ridge y = 0
         >>> R = dae.reconstruct(X_off)
@@ -311,7 +324,7 @@ class BaseScoreAutoEncoder(
         >>> from skscore.datasets import GaussianMixtureDensity
         >>> density = GaussianMixtureDensity(means=[[0.0, 0.0]], covariances=[[0.25, 0.01]])
         >>> X = density.sample(500, random_state=0)  # a thin ridge along the first axis
-        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32,), max_epochs=20,
+        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32, 32), max_epochs=50,
         ...                                 lr=1e-2, random_state=0).fit(X)
         >>> X_test = density.sample(200, random_state=1)
         >>> S = dae.grad_log_density(X_test)
@@ -351,7 +364,7 @@ class BaseScoreAutoEncoder(
         >>> from skscore.datasets import GaussianMixtureDensity
         >>> density = GaussianMixtureDensity(means=[[0.0, 0.0]], covariances=[[0.25, 0.01]])
         >>> X = density.sample(500, random_state=0)  # a thin ridge along the first axis
-        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32,), max_epochs=20,
+        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32, 32), max_epochs=50,
         ...                                 lr=1e-2, random_state=0).fit(X)
         >>> H = dae.hessian_log_density(X[:50])
         >>> H.shape
@@ -406,7 +419,7 @@ class BaseScoreAutoEncoder(
         >>> from skscore.datasets import GaussianMixtureDensity
         >>> density = GaussianMixtureDensity(means=[[0.0, 0.0]], covariances=[[0.25, 0.01]])
         >>> X = density.sample(500, random_state=0)  # a thin ridge along the first axis
-        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32,), max_epochs=20,
+        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32, 32), max_epochs=50,
         ...                                 lr=1e-2, random_state=0).fit(X)
         >>> X_off = np.array([[-0.5, 0.2], [0.0, 0.25], [0.5, -0.2]])  # beside the ridge y = 0
         >>> M = dae.local_mean(X_off, radius=0.2)
@@ -464,7 +477,7 @@ class BaseScoreAutoEncoder(
         >>> from skscore.datasets import GaussianMixtureDensity
         >>> density = GaussianMixtureDensity(means=[[0.0, 0.0]], covariances=[[0.25, 0.01]])
         >>> X = density.sample(500, random_state=0)  # a thin ridge along the first axis
-        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32,), max_epochs=20,
+        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32, 32), max_epochs=50,
         ...                                 lr=1e-2, random_state=0).fit(X)
         >>> X_from = density.sample(100, random_state=1)
         >>> X_to = density.sample(100, random_state=2)
@@ -533,7 +546,7 @@ class BaseScoreAutoEncoder(
         >>> from skscore.datasets import GaussianMixtureDensity
         >>> density = GaussianMixtureDensity(means=[[0.0, 0.0]], covariances=[[0.25, 0.01]])
         >>> X = density.sample(500, random_state=0)  # a thin ridge along the first axis
-        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32,), max_epochs=20,
+        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32, 32), max_epochs=50,
         ...                                 lr=1e-2, random_state=0).fit(X)
         >>> log_p = dae.score_samples([[0.0, 0.0], [0.5, 0.0], [0.0, 0.5]])
         >>> log_p.shape
@@ -703,7 +716,7 @@ class BaseScoreAutoEncoder(
         >>> from skscore.datasets import GaussianMixtureDensity
         >>> density = GaussianMixtureDensity(means=[[0.0, 0.0]], covariances=[[0.25, 0.01]])
         >>> X = density.sample(500, random_state=0)  # a thin ridge along the first axis
-        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32,), max_epochs=20,
+        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32, 32), max_epochs=50,
         ...                                 lr=1e-2, random_state=0).fit(X)
         >>> X_new, acceptance = dae.sample(100, n_steps=50, burn_in=50, random_state=0,
         ...                                return_acceptance=True)

@@ -1,5 +1,7 @@
 """The auto-encoders' torch module: the reconstruction field (residual or energy)."""
 
+import torch
+
 from skscore._core.autodiff import input_gradient
 from skscore._core.nn import (
     ScalarNetwork,
@@ -65,6 +67,10 @@ class ReconstructionField(StandardizedInput):
             self.energy_network = ScalarNetwork(
                 n_features, hidden_layer_sizes, activation, generator
             )
+            # the output bias only shifts E by a constant, which no loss sees: it stays at zero
+            # and out of training (per-example gradient and Hessian tools need every trainable
+            # parameter to reach the loss)
+            self.energy_network.body[-1].bias.requires_grad_(False)
         else:
             self.body = make_mlp(
                 n_features,
@@ -91,7 +97,7 @@ class ReconstructionField(StandardizedInput):
 
     def forward(self, x):
         if self.parametrization == "energy" and not self.tied_weights:
-            return -self.sigma * input_gradient(self.energy, x)
+            return -self.sigma * _input_gradient(self.energy, x)
         return self._displacement(x)
 
     def _displacement(self, x):
@@ -124,6 +130,15 @@ class ReconstructionField(StandardizedInput):
         body = self.energy_network.body if self.parametrization == "energy" else self.body
         # body = [Linear, act] * n_hidden + [Linear]: the code is the output of act number k
         return body[: 2 * self.code_layer + 2](z)
+
+
+def _input_gradient(scalar_fn, x):
+    """``d scalar_fn(x).sum() / dx``: one backward pass, or inside ``torch.func`` transforms
+    (per-example gradients, Hessian-vector products of the loss) ``torch.func.grad``, which they
+    can differentiate through."""
+    if torch._C._are_functorch_transforms_active():
+        return torch.func.grad(lambda x: scalar_fn(x).sum())(x)
+    return input_gradient(scalar_fn, x)
 
 
 def _code_layer_index(hidden_layer_sizes):

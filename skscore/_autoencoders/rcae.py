@@ -43,14 +43,20 @@ class RCAE(BaseScoreAutoEncoder):
         In 10 to 50 dimensions the error falls as sigma shrinks (the penalty only regularises
         there), in 2-D it rises below about a quarter of the local width; the user guide gives
         the measurements behind the rule.
-    parametrization : {"residual", "autoencoder", "energy"}, default="residual"
-        "residual": ``r(x) = x + sigma * f(x)`` with ``f`` zero-initialised (``score_samples``
-        and ``energy_difference`` are path integrals of the field); "autoencoder": ``r`` is the
-        MLP itself; "energy": a scalar network ``E(x)`` with score ``-∇E`` (exactly
-        conservative; ``score_samples`` and ``energy_difference`` in closed form). As for
-        :class:`DenoisingAEScoreEstimator`: "energy" ranks points by log-density far better on
-        data with holes (Spearman 0.99 against 0.81-0.91 on a ring and the spiral) at about
-        twice the cost of a step; "residual" is the cheaper default.
+    parametrization : {"energy", "residual", "autoencoder"}, default="energy"
+        "energy": a scalar network ``E(x)`` with score ``-∇E`` (exactly conservative;
+        ``score_samples`` and ``energy_difference`` in closed form, consistent with each other
+        and path-independent); needs a smooth ``activation`` (with "relu" the trace term of the
+        loss vanishes). "residual": ``r(x) = x + sigma * f(x)`` with ``f`` zero-initialised:
+        one forward pass per score and a training step about 1.6 times cheaper, but not a
+        gradient field, so ``score_samples`` and ``energy_difference`` are straight-path
+        integrals of it, wrong across holes and gaps in the data. "autoencoder": ``r`` is the
+        MLP itself. As for :class:`DenoisingAEScoreEstimator`, "energy" is the default: on
+        densities with holes (a ring, eight beads, the spiral, a 10-D closed curve; 3 seeds)
+        its energy differences between held-out points correlated with the exact ones at
+        0.69-0.98 against 0.08-0.90, ``score_samples`` with the exact log-density at 0.69-0.98
+        against 0.06-0.86, with a score error as low or lower. Use "residual" when only the
+        score is needed and training time counts, or with a relu network.
     jacobian_penalty : {"hutchinson", "exact"}, default="hutchinson"
         "exact": the full Jacobian (about d times the cost of a DAE step); "hutchinson": an
         unbiased estimate from ``n_projections`` Rademacher vectors per example.
@@ -110,7 +116,7 @@ class RCAE(BaseScoreAutoEncoder):
         self,
         sigma: float | str = "auto",
         *,
-        parametrization: str = "residual",
+        parametrization: str = "energy",
         jacobian_penalty: str = "hutchinson",
         n_projections: int = 1,
         hidden_layer_sizes: HiddenLayerSizes = (256, 256),

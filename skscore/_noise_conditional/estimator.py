@@ -59,7 +59,7 @@ SIGMA_SELECTION_CEILING = 1.0
 #: ... by the log-likelihood of held-out rows: this fraction of the training rows, at most
 #: SELECTION_MAX_ROWS, and none when fewer than SELECTION_MIN_ROWS would be held out.
 SELECTION_FRACTION = 0.2
-SELECTION_MAX_ROWS = 500
+SELECTION_MAX_ROWS = 300
 SELECTION_MIN_ROWS = 10
 #: Up to this many training rows the network is trained again on all of them after the
 #: selection (the held-out rows are then more than a tenth of the data); the level stays.

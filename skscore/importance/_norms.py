@@ -129,7 +129,12 @@ def _linear_sq_norms(module, loss_fn, X, y, *, check):
     if not used:
         return torch.zeros(len(X), dtype=X.dtype, device=X.device)
     total = losses.sum()
-    deltas = torch.autograd.grad(total, [out for _, _, out in used], retain_graph=check)
+    deltas = torch.autograd.grad(
+        total, [out for _, _, out in used], retain_graph=check, allow_unused=True
+    )
+    if any(delta is None for delta in deltas):  # e.g. an energy's output layer: the loss
+        # sees the layer only through its input gradient, not through its outputs
+        raise NotApplicable("the loss does not depend on the outputs of every nn.Linear layer")
     sq = torch.zeros(len(X), dtype=deltas[0].dtype, device=deltas[0].device)
     for (layer, x, _), delta in zip(used, deltas, strict=True):
         delta_sq = (delta**2).sum(dim=1)

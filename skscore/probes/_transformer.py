@@ -902,7 +902,7 @@ def _extract(model, X, reducers, widths, batch_size, device):
 
     def writer(reduce, block):
         def write(output):
-            t = reduce(output)
+            t = reduce(output).detach()  # an energy model's activations carry a graph
             features[rows[0], block] = t.numpy() if on_cpu else t.cpu().numpy()
             return True
 
