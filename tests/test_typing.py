@@ -2,9 +2,9 @@
 
 Every parameter of a public function, and of every public method (``__init__`` included) that
 skscore defines on a public class, has an annotation (``self``/``cls``, ``*args`` and
-``**kwargs`` excepted), every one has a return annotation, and ``typing.get_type_hints``
-resolves them all, through the decorators too (``validate_params``, ``fill_doc``,
-``_fit_context``).
+``**kwargs`` excepted); every one, and every public property, has a return annotation; and
+``typing.get_type_hints`` resolves them all, through the decorators too (``validate_params``,
+``fill_doc``, ``_fit_context``).
 """
 
 import importlib
@@ -42,13 +42,16 @@ def _defined_here(function):
 
 
 def _public_methods(cls):
-    """(name, function) of ``__init__`` and the public methods that skscore defines on cls."""
+    """(name, function) of ``__init__``, the public methods and the getters of the public
+    properties that skscore defines on cls."""
     for name in dir(cls):
         if name.startswith("_") and name != "__init__":
             continue
         member = inspect.getattr_static(cls, name)
         if isinstance(member, (staticmethod, classmethod)):
             member = member.__func__
+        elif isinstance(member, property):
+            member = member.fget
         if inspect.isfunction(member) and _defined_here(member):
             yield name, member
 
@@ -92,6 +95,7 @@ def test_the_public_api_is_collected():
     assert "skscore.NoiseConditionalScoreEstimator.__init__" in names
     assert "skscore.DenoisingAEScoreEstimator.fit" in names
     assert "skscore.io.load" in names
+    assert "skscore.curvature.NegativeCurvatureDescent.eigenvalue" in names  # a property
     assert len(CALLABLES) > 100
 
 

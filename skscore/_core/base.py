@@ -255,7 +255,7 @@ class BaseNeuralEstimator(BaseEstimator):
         return hasattr(self, "net_")
 
     @property
-    def module_(self):
+    def module_(self) -> torch.nn.Module:
         """The trained torch module (``net_.module_``), in float64 for inference.
 
         Examples
@@ -275,7 +275,7 @@ class BaseNeuralEstimator(BaseEstimator):
         return self.net_.module_
 
     @property
-    def history_(self):
+    def history_(self) -> History:
         """The skorch training history (``net_.history``): one row per epoch.
 
         Examples

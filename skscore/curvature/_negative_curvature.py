@@ -354,7 +354,7 @@ class NegativeCurvatureDescent(torch.optim.Optimizer):
 
     # -- the running eigenpair -------------------------------------------------------------
     @property
-    def eigenvalue(self):
+    def eigenvalue(self) -> float:
         """Running estimate ``lambda~`` of the most negative eigenvalue (NaN before the first
         eigenvector update).
 
@@ -379,7 +379,7 @@ class NegativeCurvatureDescent(torch.optim.Optimizer):
         return float(self.curvature_state.get("eigenvalue", math.nan))
 
     @property
-    def eigenvector(self):
+    def eigenvector(self) -> torch.Tensor | None:
         """Running estimate ``v`` of the most negative eigenvector, a unit flat tensor over
         the parameters of all groups (None before the first step).
 
