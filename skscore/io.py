@@ -57,6 +57,8 @@ probes are scikit-learn's ``LogisticRegression`` (optionally after a ``StandardS
 ``Pipeline``); other models and probes raise a TypeError.
 """
 
+from __future__ import annotations
+
 import functools
 import hashlib
 import json
@@ -71,12 +73,14 @@ import numpy as np
 import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
+from sklearn.base import BaseEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skscore._core.base import resolve_device
 from skscore._core.training import OPTIMIZERS
+from skscore._core.types import PathLike
 from skscore.probes import make_mlp
 
 __all__ = ["load", "save"]
@@ -362,7 +366,7 @@ def _digest(document, tensors):
     return sha.hexdigest()
 
 
-def save(estimator, path):
+def save(estimator: BaseEstimator, path: PathLike) -> PathLike:
     """Save a skscore estimator to a safetensors file, without pickle.
 
     Tensors and numeric arrays are stored as raw data, everything else as JSON in the file's
@@ -718,7 +722,7 @@ def _resolved_device(device):
         return "cpu"
 
 
-def load(path):
+def load(path: PathLike) -> BaseEstimator:
     """Load an estimator saved by :func:`save`; no code from the file is run.
 
     The JSON header is validated: the class must be one of skscore's estimators, parameters

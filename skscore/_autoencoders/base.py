@@ -6,6 +6,8 @@ differences (eq. 3.13) and Metropolis–Hastings samples (section 3.4). DAE and 
 the training objective, so everything here is shared.
 """
 
+from __future__ import annotations
+
 import numbers
 import warnings
 
@@ -32,6 +34,7 @@ from skscore._core.autodiff import (
 from skscore._core.base import BaseNeuralEstimator
 from skscore._core.nn import ANTIDERIVATIVES
 from skscore._core.numerics import MAX_STORED_CHAIN_STARTS, neighbour_distance
+from skscore._core.types import ArrayLike, RandomState
 from skscore._core.validation import check_arguments
 from skscore.sampling import MAX_PATH_POINTS
 
@@ -167,7 +170,7 @@ class BaseScoreAutoEncoder(
         self.chain_starts_ = np.asarray(X[keep], dtype=np.float64)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X: ArrayLike, y: ArrayLike | None = None) -> BaseScoreAutoEncoder:
         """Train the auto-encoder on X.
 
         Parameters
@@ -208,7 +211,7 @@ class BaseScoreAutoEncoder(
         return self._fit(X)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y=None):
+    def partial_fit(self, X: ArrayLike, y: ArrayLike | None = None) -> BaseScoreAutoEncoder:
         """Train for one more epoch on X (initialising the network on the first call).
 
         Like scikit-learn's ``MLPRegressor.partial_fit``, one call is one pass over X; no rows
@@ -267,7 +270,7 @@ class BaseScoreAutoEncoder(
         return self.n_features_in_ * (self._activation_cost() + self.n_features_in_)
 
     # -- public API ------------------------------------------------------------------------
-    def reconstruct(self, X):
+    def reconstruct(self, X: ArrayLike) -> np.ndarray:
         """Reconstruction r(X) of the auto-encoder.
 
         Parameters
@@ -302,7 +305,7 @@ class BaseScoreAutoEncoder(
         R = self._apply_batched(lambda x: x + self.sigma_ * self.net_.module_(x), X)
         return self._as_output(R, X)
 
-    def grad_log_density(self, X):
+    def grad_log_density(self, X: ArrayLike) -> np.ndarray:
         """Score estimate ``(r(X) - X) / sigma^2`` of ∇ log p (thesis eq. 3.10).
 
         Parameters
@@ -341,7 +344,7 @@ class BaseScoreAutoEncoder(
         X = self._check_X(X)
         return self._as_output(self._score_numpy(X), X)
 
-    def hessian_log_density(self, X):
+    def hessian_log_density(self, X: ArrayLike) -> np.ndarray:
         """Hessian estimate ``(dr/dx - I) / sigma^2`` of log p (thesis section 3.3.8).
 
         Parameters
@@ -392,7 +395,7 @@ class BaseScoreAutoEncoder(
         )
         return self._as_output(H, X)
 
-    def local_mean(self, X, radius):
+    def local_mean(self, X: ArrayLike, radius: float) -> np.ndarray:
         """Local mean of p in a ball of radius ``radius`` (thesis appendix 3.D, Theorem 3).
 
         ``m(x) = x + radius^2 / (d + 2) * score(x)``, valid for small radii.
@@ -438,7 +441,14 @@ class BaseScoreAutoEncoder(
         d = X.shape[1]
         return self._as_output(X + radius**2 / (d + 2) * self._score_numpy(X), X)
 
-    def energy_difference(self, X_from, X_to, *, n_path_points=10, n_steps="deprecated"):
+    def energy_difference(
+        self,
+        X_from: ArrayLike,
+        X_to: ArrayLike,
+        *,
+        n_path_points: int = 10,
+        n_steps: int | str = "deprecated",
+    ) -> np.ndarray:
         """Energy differences ``E(X_to) - E(X_from)``, ``E = -log p + c``.
 
         Exact, and independent of the path, when the energy has a closed form
@@ -512,7 +522,7 @@ class BaseScoreAutoEncoder(
         """Closed-form log-density up to a constant (energy or tied parametrizations)."""
         return self._apply_batched(self.net_.module_.log_density, X, what="the log-density")
 
-    def score_samples(self, X):
+    def score_samples(self, X: ArrayLike) -> np.ndarray:
         """Unnormalised log-density ``log p(x) - log p(x_ref)``, x_ref the training mean.
 
         Closed form with ``parametrization="energy"`` or tied weights, otherwise the path
@@ -562,7 +572,7 @@ class BaseScoreAutoEncoder(
             self._score_numpy, X_ref, X, n_path_points=SCORE_SAMPLES_PATH_POINTS
         )
 
-    def score(self, X, y=None):
+    def score(self, X: ArrayLike, y: ArrayLike | None = None) -> float:
         """Minus the held-out Hyvärinen score-matching loss (higher is better).
 
         ``-mean(tr(∇ score(x)) + 0.5 ||score(x)||^2)``: the Fisher divergence to the data's
@@ -618,7 +628,7 @@ class BaseScoreAutoEncoder(
         )
         return (trace + 0.5 * (s**2).sum(-1)).detach()
 
-    def transform(self, X):
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """Activations of the first narrowest hidden layer (the code).
 
         Parameters
@@ -652,17 +662,17 @@ class BaseScoreAutoEncoder(
 
     def sample(
         self,
-        n_samples=1,
+        n_samples: int = 1,
         *,
-        method="mh",
-        n_steps=1000,
-        burn_in=200,
-        step_size="auto",
-        n_path_points=10,
-        X_init=None,
-        random_state=None,
-        return_acceptance=False,
-    ):
+        method: str = "mh",
+        n_steps: int = 1000,
+        burn_in: int = 200,
+        step_size: float | str = "auto",
+        n_path_points: int = 10,
+        X_init: ArrayLike | None = None,
+        random_state: RandomState = None,
+        return_acceptance: bool = False,
+    ) -> np.ndarray | tuple[np.ndarray, float]:
         """Draw samples by MCMC on the learned score (thesis section 3.4).
 
         ``n_samples`` chains run in parallel, started at random training points (or ``X_init``).

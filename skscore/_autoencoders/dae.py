@@ -1,8 +1,20 @@
 """Denoising auto-encoder as a score estimator (thesis chapter 3, Theorem 1)."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from skscore._autoencoders.base import BaseScoreAutoEncoder
 from skscore._autoencoders.objectives import DenoisingLoss
 from skscore._core.docstrings import fill_doc, shared_parameter_docs
+from skscore._core.types import (
+    Callbacks,
+    Device,
+    HiddenLayerSizes,
+    LRSchedule,
+    Optimizer,
+    RandomState,
+)
 
 _LR_DOC = """\
 lr : float, default=3e-3
@@ -123,29 +135,29 @@ class DenoisingAEScoreEstimator(BaseScoreAutoEncoder):
 
     def __init__(
         self,
-        sigma="auto",
+        sigma: float | str = "auto",
         *,
-        parametrization="energy",
-        tied_weights=False,
-        hidden_layer_sizes=(256, 256),
-        activation="tanh",
-        standardize=True,
-        max_epochs=100,
-        batch_size=256,
-        lr=3e-3,
-        lr_schedule="cosine",
-        optimizer="adam",
-        optimizer_params=None,
-        weight_decay=0.0,
-        early_stopping=False,
-        validation_fraction=0.1,
-        n_iter_no_change=10,
-        tol=1e-4,
-        device="auto",
-        callbacks=None,
-        random_state=None,
-        verbose=0,
-    ):
+        parametrization: str = "energy",
+        tied_weights: bool = False,
+        hidden_layer_sizes: HiddenLayerSizes = (256, 256),
+        activation: str = "tanh",
+        standardize: bool = True,
+        max_epochs: int = 100,
+        batch_size: int = 256,
+        lr: float = 3e-3,
+        lr_schedule: LRSchedule = "cosine",
+        optimizer: Optimizer = "adam",
+        optimizer_params: dict[str, Any] | None = None,
+        weight_decay: float = 0.0,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        tol: float = 1e-4,
+        device: Device = "auto",
+        callbacks: Callbacks = None,
+        random_state: RandomState = None,
+        verbose: int = 0,
+    ) -> None:
         self.sigma = sigma
         self.parametrization = parametrization
         self.tied_weights = tied_weights

@@ -8,6 +8,10 @@ part of the Hodge decomposition, paper Eq. 16). On a bounded domain this is not 
 keeps (:func:`grid_conservative_projection` computes the exact answer on a 2-D grid).
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 import scipy.sparse
 import scipy.sparse.linalg
@@ -24,6 +28,15 @@ from skscore._core.autodiff import jacobian
 from skscore._core.base import BaseNeuralEstimator
 from skscore._core.docstrings import fill_doc, shared_parameter_docs
 from skscore._core.nn import ANTIDERIVATIVES
+from skscore._core.types import (
+    ArrayLike,
+    Callbacks,
+    Device,
+    HiddenLayerSizes,
+    LRSchedule,
+    Optimizer,
+    RandomState,
+)
 from skscore._core.validation import check_float32_range
 
 #: Gauss–Legendre nodes of the path integral giving the untied auto-encoder's "potential".
@@ -169,27 +182,27 @@ class ConservativeFieldRegressor(RegressorMixin, BaseNeuralEstimator):
 
     def __init__(
         self,
-        parametrization="gradient",
+        parametrization: str = "gradient",
         *,
-        hidden_layer_sizes=(64, 64),
-        activation="tanh",
-        standardize=True,
-        max_epochs=100,
-        batch_size=256,
-        lr=1e-3,
-        lr_schedule="cosine",
-        optimizer="adam",
-        optimizer_params=None,
-        weight_decay=0.0,
-        early_stopping=False,
-        validation_fraction=0.1,
-        n_iter_no_change=10,
-        tol=1e-4,
-        device="auto",
-        callbacks=None,
-        random_state=None,
-        verbose=0,
-    ):
+        hidden_layer_sizes: HiddenLayerSizes = (64, 64),
+        activation: str = "tanh",
+        standardize: bool = True,
+        max_epochs: int = 100,
+        batch_size: int = 256,
+        lr: float = 1e-3,
+        lr_schedule: LRSchedule = "cosine",
+        optimizer: Optimizer = "adam",
+        optimizer_params: dict[str, Any] | None = None,
+        weight_decay: float = 0.0,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        tol: float = 1e-4,
+        device: Device = "auto",
+        callbacks: Callbacks = None,
+        random_state: RandomState = None,
+        verbose: int = 0,
+    ) -> None:
         self.parametrization = parametrization
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -311,7 +324,7 @@ class ConservativeFieldRegressor(RegressorMixin, BaseNeuralEstimator):
                 module.offset -= value
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, Y):
+    def fit(self, X: ArrayLike, Y: ArrayLike) -> ConservativeFieldRegressor:
         """Fit the conservative part of the field Y (or the potential y) at X.
 
         Parameters
@@ -349,7 +362,7 @@ class ConservativeFieldRegressor(RegressorMixin, BaseNeuralEstimator):
     def _field_numpy(self, X):
         return self._apply_batched(self.net_.module_, X, what="the field")
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """The conservative part of the field at X (the potential for potential targets).
 
         Parameters
@@ -390,7 +403,7 @@ class ConservativeFieldRegressor(RegressorMixin, BaseNeuralEstimator):
             return self.potential(X)
         return self.gradient(X)
 
-    def gradient(self, X):
+    def gradient(self, X: ArrayLike) -> np.ndarray:
         """The fitted field ``grad Phi`` at X, in data units.
 
         Parameters
@@ -424,7 +437,7 @@ class ConservativeFieldRegressor(RegressorMixin, BaseNeuralEstimator):
         X = self._check_X(X)
         return self._field_numpy(X)
 
-    def potential(self, X):
+    def potential(self, X: ArrayLike) -> np.ndarray:
         """The potential ``Phi`` at X.
 
         With field targets ``Phi`` is defined up to a constant, fixed by ``Phi = 0`` at the
@@ -472,7 +485,7 @@ class ConservativeFieldRegressor(RegressorMixin, BaseNeuralEstimator):
             )
         return self._apply_batched(self.net_.module_.potential, X, what="the potential")
 
-    def jacobian(self, X):
+    def jacobian(self, X: ArrayLike) -> np.ndarray:
         """Jacobian ``dG_i / dx_j`` of the fitted field (the Hessian of the potential).
 
         Symmetric for the conservative parametrizations; see
@@ -523,7 +536,7 @@ class ConservativeFieldRegressor(RegressorMixin, BaseNeuralEstimator):
             what="the Jacobian",
         )
 
-    def score(self, X, y, sample_weight=None):
+    def score(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
         """Coefficient of determination R^2 of ``predict(X)`` against y.
 
         Parameters

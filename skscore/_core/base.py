@@ -22,6 +22,8 @@ Training runs in float32; afterwards the module is switched to float64 so that i
 not depend on how rows are batched.
 """
 
+from __future__ import annotations
+
 import copy
 import numbers
 import warnings
@@ -208,7 +210,7 @@ class BaseNeuralEstimator(BaseEstimator):
             ) from None
 
     # -- parameters ------------------------------------------------------------------------
-    def set_params(self, **params):
+    def set_params(self, **params) -> BaseNeuralEstimator:
         """Set the parameters of this estimator (scikit-learn's ``set_params``).
 
         ``optimizer__<name>=value`` sets one entry of ``optimizer_params`` (e.g.
@@ -253,7 +255,7 @@ class BaseNeuralEstimator(BaseEstimator):
         return hasattr(self, "net_")
 
     @property
-    def module_(self):
+    def module_(self) -> torch.nn.Module:
         """The trained torch module (``net_.module_``), in float64 for inference.
 
         Examples
@@ -273,7 +275,7 @@ class BaseNeuralEstimator(BaseEstimator):
         return self.net_.module_
 
     @property
-    def history_(self):
+    def history_(self) -> History:
         """The skorch training history (``net_.history``): one row per epoch.
 
         Examples

@@ -7,9 +7,12 @@ state (section 5.5.2). Training unrolls the chain from each example (walkback, s
 and maximises the likelihood of the example under every reconstruction.
 """
 
+from __future__ import annotations
+
 import math
 import numbers
 import warnings
+from typing import Any
 
 import numpy as np
 import torch
@@ -25,6 +28,15 @@ from skscore._core.docstrings import fill_doc, shared_parameter_docs
 from skscore._core.numerics import LOG_2PI, MAX_STORED_CHAIN_STARTS
 from skscore._core.progress import Progress
 from skscore._core.random import draw_seed
+from skscore._core.types import (
+    ArrayLike,
+    Callbacks,
+    Device,
+    HiddenLayerSizes,
+    LRSchedule,
+    Optimizer,
+    RandomState,
+)
 from skscore._core.user_module import as_tensor
 from skscore._core.validation import check_arguments, check_finite_output, check_float32_range
 from skscore._gsn.nn import GSNModule
@@ -313,35 +325,35 @@ class GSNSampler(OneToOneFeatureMixin, TransformerMixin, DensityMixin, BaseNeura
 
     def __init__(
         self,
-        hidden_layer_sizes=(256,),
+        hidden_layer_sizes: HiddenLayerSizes = (256,),
         *,
-        corruption="auto",
-        corruption_level="auto",
-        reconstruction="auto",
-        hidden_noise="auto",
-        walkback="geometric",
-        walkback_p=0.5,
-        learn_scaling=True,
-        n_estimator_samples=1000,
-        missing_values=np.nan,
-        activation="tanh",
-        standardize=True,
-        max_epochs="auto",
-        batch_size=100,
-        lr=3e-3,
-        lr_schedule="cosine",
-        optimizer="adam",
-        optimizer_params=None,
-        weight_decay=0.0,
-        early_stopping=False,
-        validation_fraction=0.1,
-        n_iter_no_change=10,
-        tol=1e-4,
-        device="auto",
-        callbacks=None,
-        random_state=None,
-        verbose=0,
-    ):
+        corruption: str = "auto",
+        corruption_level: float | str = "auto",
+        reconstruction: str = "auto",
+        hidden_noise: float | str = "auto",
+        walkback: int | str = "geometric",
+        walkback_p: float = 0.5,
+        learn_scaling: bool = True,
+        n_estimator_samples: int = 1000,
+        missing_values: float | None = np.nan,
+        activation: str = "tanh",
+        standardize: bool = True,
+        max_epochs: int | str = "auto",
+        batch_size: int = 100,
+        lr: float = 3e-3,
+        lr_schedule: LRSchedule = "cosine",
+        optimizer: Optimizer = "adam",
+        optimizer_params: dict[str, Any] | None = None,
+        weight_decay: float = 0.0,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        tol: float = 1e-4,
+        device: Device = "auto",
+        callbacks: Callbacks = None,
+        random_state: RandomState = None,
+        verbose: int = 0,
+    ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.corruption = corruption
         self.corruption_level = corruption_level
@@ -529,7 +541,7 @@ class GSNSampler(OneToOneFeatureMixin, TransformerMixin, DensityMixin, BaseNeura
         self.estimator_states_ = states[: self.n_estimator_samples]
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X: ArrayLike, y: ArrayLike | None = None) -> GSNSampler:
         """Train the transition operator on X.
 
         Parameters
@@ -597,15 +609,15 @@ class GSNSampler(OneToOneFeatureMixin, TransformerMixin, DensityMixin, BaseNeura
     # -- public API ------------------------------------------------------------------------
     def sample(
         self,
-        n_samples=1,
+        n_samples: int = 1,
         *,
-        n_chains=None,
-        burn_in=100,
-        thin=1,
-        mean_field=False,
-        X_init=None,
-        random_state=None,
-    ):
+        n_chains: int | None = None,
+        burn_in: int = 100,
+        thin: int = 1,
+        mean_field: bool = False,
+        X_init: ArrayLike | None = None,
+        random_state: RandomState = None,
+    ) -> np.ndarray:
         """Draw samples by running the learned Markov chain.
 
         ``n_chains`` chains run in parallel from random training rows (or ``X_init``);
@@ -699,7 +711,9 @@ class GSNSampler(OneToOneFeatureMixin, TransformerMixin, DensityMixin, BaseNeura
         )
         return states.reshape(n_chains, n_keep, -1).reshape(-1, states.shape[1])[:n_samples]
 
-    def impute(self, X, *, n_steps=50, random_state=None):
+    def impute(
+        self, X: ArrayLike, *, n_steps: int = 50, random_state: RandomState = None
+    ) -> np.ndarray:
         """Fill the missing entries of X by running the chain with the observed ones clamped.
 
         Ten chains per incomplete row start from the row, its missing entries (those equal
@@ -792,7 +806,7 @@ class GSNSampler(OneToOneFeatureMixin, TransformerMixin, DensityMixin, BaseNeura
             X_filled[batch] = np.where(missing[batch], fill.cpu().numpy(), X[batch])
         return X_filled
 
-    def transform(self, X):
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """Impute the missing entries of X: :meth:`impute` with a fixed seed.
 
         The imputer step of a pipeline, as with scikit-learn's ``KNNImputer``: entries equal
@@ -839,7 +853,7 @@ class GSNSampler(OneToOneFeatureMixin, TransformerMixin, DensityMixin, BaseNeura
         """
         return self.impute(X, random_state=TRANSFORM_SEED)
 
-    def encode(self, X):
+    def encode(self, X: ArrayLike) -> np.ndarray:
         """Mean-field top hidden layer: noise-free layer updates with X clamped.
 
         The GSN's hidden representation of complete rows (what ``transform`` returned
@@ -872,7 +886,7 @@ class GSNSampler(OneToOneFeatureMixin, TransformerMixin, DensityMixin, BaseNeura
         X = self._check_X(X)
         return self._apply_batched(self.net_.module_, X).astype(X.dtype, copy=False)
 
-    def score_samples(self, X):
+    def score_samples(self, X: ArrayLike) -> np.ndarray:
         """Log of the model's own density estimate ``p_hat(x) = mean_j P(x | h_j)``.
 
         The h_j are ``n_estimator_samples`` chain states drawn at fit from a fixed seed
@@ -915,7 +929,7 @@ class GSNSampler(OneToOneFeatureMixin, TransformerMixin, DensityMixin, BaseNeura
         states = self._inference_tensor(self.estimator_states_)
         return self._apply_batched(lambda x: log_mean_likelihood(module, x, states), X)
 
-    def score(self, X, y=None):
+    def score(self, X: ArrayLike, y: ArrayLike | None = None) -> float:
         """Mean ``log p_hat`` of X (see :meth:`score_samples`); higher is better.
 
         Parameters

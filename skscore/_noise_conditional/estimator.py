@@ -1,7 +1,10 @@
 """NoiseConditionalScoreEstimator: one network for the score at every noise level."""
 
+from __future__ import annotations
+
 import math
 import numbers
+from typing import Any
 
 import numpy as np
 import torch
@@ -17,6 +20,15 @@ from skscore._core.docstrings import shared_parameter_docs
 from skscore._core.numerics import neighbour_distance
 from skscore._core.progress import Progress
 from skscore._core.random import draw_seed
+from skscore._core.types import (
+    ArrayLike,
+    Callbacks,
+    Device,
+    HiddenLayerSizes,
+    LRSchedule,
+    Optimizer,
+    RandomState,
+)
 from skscore._core.validation import check_arguments
 from skscore._noise_conditional.likelihood import LIKELIHOOD_MIN_STEPS, flow_log_likelihood
 from skscore._noise_conditional.nn import NoiseConditionalField
@@ -249,29 +261,29 @@ class NoiseConditionalScoreEstimator(DensityMixin, BaseNeuralEstimator):
 
     def __init__(
         self,
-        sigma_min="auto",
-        sigma_max="auto",
+        sigma_min: float | str = "auto",
+        sigma_max: float | str = "auto",
         *,
-        parametrization="energy",
-        hidden_layer_sizes="auto",
-        activation="silu",
-        standardize=True,
-        max_epochs="auto",
-        batch_size=128,
-        lr=1e-3,
-        lr_schedule="cosine",
-        optimizer="adam",
-        optimizer_params=None,
-        weight_decay=0.0,
-        early_stopping=False,
-        validation_fraction=0.1,
-        n_iter_no_change=10,
-        tol=1e-4,
-        device="auto",
-        callbacks=None,
-        random_state=None,
-        verbose=0,
-    ):
+        parametrization: str = "energy",
+        hidden_layer_sizes: HiddenLayerSizes = "auto",
+        activation: str = "silu",
+        standardize: bool = True,
+        max_epochs: int | str = "auto",
+        batch_size: int = 128,
+        lr: float = 1e-3,
+        lr_schedule: LRSchedule = "cosine",
+        optimizer: Optimizer = "adam",
+        optimizer_params: dict[str, Any] | None = None,
+        weight_decay: float = 0.0,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        tol: float = 1e-4,
+        device: Device = "auto",
+        callbacks: Callbacks = None,
+        random_state: RandomState = None,
+        verbose: int = 0,
+    ) -> None:
         self.sigma_min = sigma_min
         self.sigma_max = sigma_max
         self.parametrization = parametrization
@@ -455,7 +467,7 @@ class NoiseConditionalScoreEstimator(DensityMixin, BaseNeuralEstimator):
         self._select_sigma_min()
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X: ArrayLike, y: ArrayLike | None = None) -> NoiseConditionalScoreEstimator:
         """Train the noise-conditional model on X.
 
         Parameters
@@ -497,7 +509,9 @@ class NoiseConditionalScoreEstimator(DensityMixin, BaseNeuralEstimator):
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y=None):
+    def partial_fit(
+        self, X: ArrayLike, y: ArrayLike | None = None
+    ) -> NoiseConditionalScoreEstimator:
         """Train for one more epoch on X (initialising the network on the first call).
 
         The first call resolves the noise range and ``n_epochs_`` from its X, and the learning
@@ -542,7 +556,7 @@ class NoiseConditionalScoreEstimator(DensityMixin, BaseNeuralEstimator):
         return values.astype(X.dtype, copy=False)
 
     # -- public API ------------------------------------------------------------------------
-    def grad_log_density(self, X, sigma=None):
+    def grad_log_density(self, X: ArrayLike, sigma: float | None = None) -> np.ndarray:
         """Score ``∇ log p_sigma(X)`` of the data density smoothed at noise level sigma.
 
         Parameters
@@ -595,7 +609,7 @@ class NoiseConditionalScoreEstimator(DensityMixin, BaseNeuralEstimator):
         )
         return self._as_output(S, X)
 
-    def hessian_log_density(self, X, sigma=None):
+    def hessian_log_density(self, X: ArrayLike, sigma: float | None = None) -> np.ndarray:
         """Hessian ``∇² log p_sigma(X)`` (the Jacobian of the score).
 
         Symmetric for ``parametrization="energy"`` (it is minus the Hessian of the energy).
@@ -641,7 +655,15 @@ class NoiseConditionalScoreEstimator(DensityMixin, BaseNeuralEstimator):
         )
         return self._as_output(H, X)
 
-    def energy_difference(self, X_from, X_to, *, sigma=None, method="flow", n_path_points=10):
+    def energy_difference(
+        self,
+        X_from: ArrayLike,
+        X_to: ArrayLike,
+        *,
+        sigma: float | None = None,
+        method: str = "flow",
+        n_path_points: int = 10,
+    ) -> np.ndarray:
         """Energy differences ``E(X_to) - E(X_from)``, ``E = -log p_sigma + c``.
 
         Three estimates of ``log p_sigma(X_from) - log p_sigma(X_to)``:
@@ -766,7 +788,7 @@ class NoiseConditionalScoreEstimator(DensityMixin, BaseNeuralEstimator):
             what="the log-likelihood",
         )
 
-    def score_samples(self, X):
+    def score_samples(self, X: ArrayLike) -> np.ndarray:
         """Normalised log-density ``log p_sigma_min(X)`` in nats (probability-flow ODE).
 
         The probability-flow ODE ``dx/dsigma = -sigma s(x, sigma)`` carries each point from
@@ -824,7 +846,7 @@ class NoiseConditionalScoreEstimator(DensityMixin, BaseNeuralEstimator):
         X = np.asarray(self._check_X(X), dtype=np.float64)
         return self._log_likelihood(X, self.sigma_min_)
 
-    def score(self, X, y=None):
+    def score(self, X: ArrayLike, y: ArrayLike | None = None) -> float:
         """Mean log-likelihood of X under the model (higher is better), in nats.
 
         The mean of :meth:`score_samples`: the units of
@@ -859,15 +881,15 @@ class NoiseConditionalScoreEstimator(DensityMixin, BaseNeuralEstimator):
 
     def sample(
         self,
-        n_samples=1,
+        n_samples: int = 1,
         *,
-        method="annealed",
-        n_levels=None,
-        n_steps=None,
-        n_path_points=8,
-        random_state=None,
-        return_acceptance=False,
-    ):
+        method: str = "annealed",
+        n_levels: int | None = None,
+        n_steps: int | None = None,
+        n_path_points: int = 8,
+        random_state: RandomState = None,
+        return_acceptance: bool = False,
+    ) -> np.ndarray | tuple[np.ndarray, float]:
         """Draw samples of ``p_sigma_min`` from the Gaussian limit down the noise ladder.
 
         ``n_levels`` noise levels, geometric from sigma_max to sigma_min. "annealed": chains

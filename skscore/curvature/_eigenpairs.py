@@ -1,30 +1,36 @@
 """The Hessian's extreme eigenpairs and the loss along an eigenvector (thesis chapter 11)."""
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import torch
 from sklearn.utils import Bunch
 
+from skscore._core.types import ArrayLike, ModuleLike, RandomState, TensorLike
 from skscore._core.validation import check_arguments
 from skscore.curvature._eigen import EIGEN_CONSTRAINTS, eigenpairs
 from skscore.curvature._hvp import OPERATOR_CONSTRAINTS, make_operator
 
 
 def hessian_eigenpairs(
-    module,
-    criterion,
-    X,
-    y=None,
+    module: ModuleLike,
+    criterion: Callable[..., Any] | None,
+    X: TensorLike,
+    y: TensorLike | None = None,
     *,
-    k=5,
-    which="both",
-    batch_size=1024,
-    tol=1e-6,
-    method="lanczos",
-    max_iter=500,
-    subsample=None,
-    dtype="float64",
-    random_state=0,
-):
+    k: int = 5,
+    which: str = "both",
+    batch_size: int = 1024,
+    tol: float = 1e-6,
+    method: str = "lanczos",
+    max_iter: int = 500,
+    subsample: int | float | None = None,
+    dtype: str | None = "float64",
+    random_state: RandomState = 0,
+) -> tuple[np.ndarray, np.ndarray]:
     """Extreme eigenpairs of the Hessian of the full-data mean loss (thesis appendix 11.A).
 
     The Hessian ``H`` of ``L(theta) = mean_i loss(x_i, y_i)`` with respect to all trainable
@@ -127,18 +133,18 @@ def hessian_eigenpairs(
 
 
 def line_search_along(
-    module,
-    criterion,
-    X,
-    y,
-    direction,
-    alphas,
+    module: ModuleLike,
+    criterion: Callable[..., Any] | None,
+    X: TensorLike,
+    y: TensorLike | None,
+    direction: TensorLike,
+    alphas: ArrayLike,
     *,
-    batch_size=1024,
-    subsample=None,
-    dtype="float64",
-    random_state=0,
-):
+    batch_size: int = 1024,
+    subsample: int | float | None = None,
+    dtype: str | None = "float64",
+    random_state: RandomState = 0,
+) -> Bunch:
     """The full-data loss along ``theta - alpha (g^T v) v`` and its quadratic model (eq. 11.1).
 
     With ``g`` the gradient of the full-data mean loss at the current parameters ``theta`` and

@@ -7,7 +7,11 @@ optimizer's step (Adam, RMSProp, ...) and, while the running eigenvalue estimate
 step ``-curvature_lr (g^T v) v`` along the estimated direction of negative curvature.
 """
 
+from __future__ import annotations
+
 import math
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 import torch
@@ -204,19 +208,19 @@ class NegativeCurvatureDescent(torch.optim.Optimizer):
 
     def __init__(
         self,
-        params,
-        lr=1e-3,
+        params: Iterable[Any],
+        lr: float = 1e-3,
         *,
-        base_optimizer=torch.optim.Adam,
-        curvature_lr=1.0,
-        eigen_lr="auto",
-        eigen_every=1,
-        eigen_momentum=0.9,
-        eigenvalue_decay=0.9,
-        hvp="exact",
-        random_state=0,
+        base_optimizer: type[torch.optim.Optimizer] = torch.optim.Adam,
+        curvature_lr: float = 1.0,
+        eigen_lr: float | str = "auto",
+        eigen_every: int = 1,
+        eigen_momentum: float = 0.9,
+        eigenvalue_decay: float = 0.9,
+        hvp: str = "exact",
+        random_state: int = 0,
         **base_kwargs,
-    ):
+    ) -> None:
         if not (
             isinstance(base_optimizer, type) and issubclass(base_optimizer, torch.optim.Optimizer)
         ):
@@ -251,7 +255,7 @@ class NegativeCurvatureDescent(torch.optim.Optimizer):
         self.curvature_state = {"step": 0, "n_products": 0, "seed": random_state}
 
     # -- torch.optim.Optimizer interface ---------------------------------------------------
-    def add_param_group(self, param_group):
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
         """Add a parameter group (to the base optimizer too).
 
         Parameters
@@ -278,7 +282,7 @@ class NegativeCurvatureDescent(torch.optim.Optimizer):
         self.param_groups = self.base.param_groups
         self.curvature_state.pop("eigenvector", None)
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """The base optimizer's state and the running eigenpair.
 
         Returns
@@ -304,7 +308,7 @@ class NegativeCurvatureDescent(torch.optim.Optimizer):
         }
         return {"base": self.base.state_dict(), "curvature": curvature}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore a state saved by :meth:`state_dict`.
 
         Parameters
@@ -350,7 +354,7 @@ class NegativeCurvatureDescent(torch.optim.Optimizer):
 
     # -- the running eigenpair -------------------------------------------------------------
     @property
-    def eigenvalue(self):
+    def eigenvalue(self) -> float:
         """Running estimate ``lambda~`` of the most negative eigenvalue (NaN before the first
         eigenvector update).
 
@@ -375,7 +379,7 @@ class NegativeCurvatureDescent(torch.optim.Optimizer):
         return float(self.curvature_state.get("eigenvalue", math.nan))
 
     @property
-    def eigenvector(self):
+    def eigenvector(self) -> torch.Tensor | None:
         """Running estimate ``v`` of the most negative eigenvector, a unit flat tensor over
         the parameters of all groups (None before the first step).
 
@@ -429,7 +433,7 @@ class NegativeCurvatureDescent(torch.optim.Optimizer):
 
         return product
 
-    def step(self, closure=None):
+    def step(self, closure: Callable[[], torch.Tensor] | None = None) -> torch.Tensor:
         """One base-optimizer step, one eigenvector update (every ``eigen_every`` steps) and
         one step along ``(g^T v) v`` while the eigenvalue estimate is negative.
 

@@ -2,12 +2,18 @@
 appendix 11.B), and the reader of its records for :func:`skscore.plotting.plot_hessian_spectrum`.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
 import numpy as np
 import torch
 from sklearn.utils import Bunch
 from sklearn.utils._param_validation import StrOptions
+from skorch import NeuralNet
 from skorch.callbacks import Callback
 
+from skscore._core.types import TensorLike
 from skscore._core.validation import POSITIVE_INT, check_arguments
 from skscore.curvature._eigen import EIGEN_CONSTRAINTS, eigenpairs
 from skscore.curvature._hvp import make_operator
@@ -85,21 +91,21 @@ class HessianSpectrum(Callback):
 
     def __init__(
         self,
-        X=None,
-        y=None,
+        X: TensorLike | None = None,
+        y: TensorLike | None = None,
         *,
-        k=5,
-        which="both",
-        every=1,
-        on="epoch",
-        batch_size=1024,
-        subsample=None,
-        tol=1e-6,
-        method="lanczos",
-        max_iter=500,
-        dtype="float64",
-        random_state=0,
-    ):
+        k: int = 5,
+        which: str = "both",
+        every: int = 1,
+        on: str = "epoch",
+        batch_size: int = 1024,
+        subsample: int | float | None = None,
+        tol: float = 1e-6,
+        method: str = "lanczos",
+        max_iter: int = 500,
+        dtype: str | None = "float64",
+        random_state: int = 0,
+    ) -> None:
         self.X = X
         self.y = y
         self.k = k
@@ -114,7 +120,7 @@ class HessianSpectrum(Callback):
         self.dtype = dtype
         self.random_state = random_state
 
-    def initialize(self):
+    def initialize(self) -> HessianSpectrum:
         """Check the parameters (skorch calls this when the net is initialised).
 
         Returns
@@ -135,7 +141,9 @@ class HessianSpectrum(Callback):
         self.n_train_batches_ = 0
         return self
 
-    def on_train_begin(self, net, X=None, y=None, **kwargs):
+    def on_train_begin(
+        self, net: NeuralNet, X: TensorLike | None = None, y: TensorLike | None = None, **kwargs
+    ) -> None:
         """Keep the data of the loss: ``X``/``y`` given to the callback, else those of fit.
 
         Parameters
@@ -169,7 +177,7 @@ class HessianSpectrum(Callback):
             )
         self.data_ = data
 
-    def spectrum(self, net):
+    def spectrum(self, net: NeuralNet) -> dict[str, Any]:
         """The current LA(k)/SA(k) and loss of ``net`` on the callback's data.
 
         Parameters
@@ -226,7 +234,7 @@ class HessianSpectrum(Callback):
         record[LOSS_KEY] = operator.loss()
         return record
 
-    def on_epoch_end(self, net, **kwargs):
+    def on_epoch_end(self, net: NeuralNet, **kwargs) -> None:
         """Record the spectrum every ``every`` epochs (when ``on="epoch"``).
 
         Parameters
@@ -258,7 +266,13 @@ class HessianSpectrum(Callback):
             for key, value in self.spectrum(net).items():
                 net.history.record(key, value)
 
-    def on_batch_end(self, net, batch=None, training=None, **kwargs):
+    def on_batch_end(
+        self,
+        net: NeuralNet,
+        batch: tuple[Any, ...] | None = None,
+        training: bool | None = None,
+        **kwargs,
+    ) -> None:
         """Record the spectrum every ``every`` training batches (when ``on="batch"``).
 
         Parameters

@@ -23,11 +23,17 @@ rule of :mod:`skscore._core.user_module`:
   losses of shape ``(n, ...)``.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import torch
 from sklearn.utils._param_validation import StrOptions
 from torch import nn
 
+from skscore._core.types import TensorLike
 from skscore._core.user_module import UserCriterion, as_tensor, eval_mode, parameter_dtype_device
 from skscore._core.validation import POSITIVE_INT, check_arguments
 
@@ -287,8 +293,15 @@ def gradient_sums(module, loss_fn, X, y, *, batch_size):
 
 
 def per_example_gradient_norms(
-    module, criterion, X, y=None, *, batch_size=256, method="auto", generator=None
-):
+    module: torch.nn.Module,
+    criterion: Callable[..., Any],
+    X: TensorLike,
+    y: TensorLike | None = None,
+    *,
+    batch_size: int = 256,
+    method: str = "auto",
+    generator: torch.Generator | None = None,
+) -> np.ndarray:
     """Norm of each example's loss gradient with respect to all trainable parameters.
 
     ``||grad_theta L_n||_2`` for every row ``n``, where ``L_n`` is the example's own loss (the

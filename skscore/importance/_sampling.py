@@ -20,18 +20,24 @@ Design (how a plain skorch net is taken over, and its limits):
   the mean training loss, but noisier than under uniform sampling.
 """
 
+from __future__ import annotations
+
 import copy
 import functools
 import inspect
 import math
+from typing import Any
 
 import numpy as np
 import torch
 from sklearn.base import clone
 from sklearn.utils._param_validation import StrOptions
+from skorch import NeuralNet
 from skorch.callbacks import Callback
+from skorch.history import History
 
 from skscore._core.random import draw_seed
+from skscore._core.types import RandomState, TensorLike
 from skscore._core.user_module import eval_mode, parameter_dtype_device
 from skscore._core.validation import NON_NEGATIVE_REAL, POSITIVE_INT, check_arguments
 from skscore.importance._data import materialize
@@ -207,17 +213,17 @@ class ImportanceSampling(Callback):
 
     def __init__(
         self,
-        smoothing=0.1,
-        refresh_every=None,
+        smoothing: float = 0.1,
+        refresh_every: int | None = None,
         *,
-        monitor_every=None,
-        client=None,
-        publish_every=20,
-        n_shards=None,
-        norm_batch_size=256,
-        method="auto",
-        random_state=None,
-    ):
+        monitor_every: int | None = None,
+        client: Any = None,
+        publish_every: int = 20,
+        n_shards: int | None = None,
+        norm_batch_size: int = 256,
+        method: str = "auto",
+        random_state: RandomState = None,
+    ) -> None:
         self.smoothing = smoothing
         self.refresh_every = refresh_every
         self.monitor_every = monitor_every
@@ -255,7 +261,7 @@ class ImportanceSampling(Callback):
         return state
 
     # -- skorch hooks ----------------------------------------------------------------------
-    def initialize(self):
+    def initialize(self) -> ImportanceSampling:
         """Check the parameters and reset the state (skorch calls this at
         ``net.initialize()``).
 
@@ -299,7 +305,9 @@ ImportanceSampling must be a finite float in the range [0.0, inf). Got -1 instea
         self.n_weight_updates_ = 0
         return self
 
-    def on_train_begin(self, net, X=None, y=None, **kwargs):
+    def on_train_begin(
+        self, net: NeuralNet, X: TensorLike | None = None, y: TensorLike | None = None, **kwargs
+    ) -> None:
         """Take over the net's training iterator and wrap its criterion.
 
         skorch calls this hook when ``fit`` or ``partial_fit`` starts. It undoes any take-over
@@ -356,7 +364,13 @@ ImportanceSampling must be a finite float in the range [0.0, inf). Got -1 instea
         self._criterion = criterion
         self._dataset = None
 
-    def on_batch_begin(self, net, batch=None, training=None, **kwargs):
+    def on_batch_begin(
+        self,
+        net: NeuralNet,
+        batch: tuple[Any, ...] | None = None,
+        training: bool | None = None,
+        **kwargs,
+    ) -> None:
         """Record staleness and effective sample size (and the variances when due).
 
         For an importance-sampled training batch, writes ``issgd_step``,
@@ -405,7 +419,13 @@ ImportanceSampling must be a finite float in the range [0.0, inf). Got -1 instea
             for key, value in self._monitor().items():
                 history.record_batch(key, value)
 
-    def on_batch_end(self, net, batch=None, training=None, **kwargs):
+    def on_batch_end(
+        self,
+        net: NeuralNet,
+        batch: tuple[Any, ...] | None = None,
+        training: bool | None = None,
+        **kwargs,
+    ) -> None:
         """Count the step (``step_``) and retire the batch's importance scales.
 
         Parameters
@@ -438,7 +458,9 @@ ImportanceSampling must be a finite float in the range [0.0, inf). Got -1 instea
             self._current_scales = None
             self.step_ += 1
 
-    def on_train_end(self, net, X=None, y=None, **kwargs):
+    def on_train_end(
+        self, net: NeuralNet, X: TensorLike | None = None, y: TensorLike | None = None, **kwargs
+    ) -> None:
         """Give the net its iterator and criterion back; stop the Dask tasks.
 
         The weights (``weights_``, ``weights_step_``) and the step count stay; the copy of
@@ -606,7 +628,7 @@ ImportanceSampling must be a finite float in the range [0.0, inf). Got -1 instea
         return out
 
     @staticmethod
-    def history_table(history):
+    def history_table(history: History) -> dict[str, np.ndarray]:
         """The ISSGD records of a net's history as arrays, one entry per sampled step.
 
         Parameters

@@ -1,9 +1,14 @@
 """Variance of the importance-sampled gradient (thesis Theorem 1, Corollary 2, eq. 7.6-7.9)."""
 
+from __future__ import annotations
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 
-def trace_covariance(norms, proposal=None, *, true_gradient_norm=0.0):
+def trace_covariance(
+    norms: ArrayLike, proposal: ArrayLike | None = None, *, true_gradient_norm: float = 0.0
+) -> float:
     r"""Trace of the covariance of the importance-sampled gradient estimator (Corollary 2).
 
     For per-example gradients ``g_n`` of norms ``||g_n||`` and a proposal ``q_n`` proportional

@@ -1,7 +1,11 @@
 """make_mlp: a multi-layer perceptron to probe (a model factory)."""
 
-import numbers
+from __future__ import annotations
 
+import numbers
+from collections.abc import Sequence
+
+import torch
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from skscore._core import nn as _nn
@@ -18,8 +22,13 @@ from skscore._core import nn as _nn
     prefer_skip_nested_validation=True,
 )
 def make_mlp(
-    n_features, hidden_layer_sizes=(64, 64), n_outputs=2, activation="relu", *, generator=None
-):
+    n_features: int,
+    hidden_layer_sizes: Sequence[int] = (64, 64),
+    n_outputs: int = 2,
+    activation: str = "relu",
+    *,
+    generator: torch.Generator | None = None,
+) -> torch.nn.Sequential:
     """A multi-layer perceptron to probe: ``Linear -> activation`` per hidden layer, then a
     linear output layer.
 

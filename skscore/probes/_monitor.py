@@ -1,9 +1,15 @@
 """ProbeMonitor: linear probes on every layer at the end of each epoch (thesis figures 9.3, 9.9)."""
 
+from __future__ import annotations
+
 import numpy as np
+import torch
+from numpy.typing import ArrayLike
+from sklearn.base import BaseEstimator
 from sklearn.utils import check_array
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_consistent_length, column_or_1d
+from skorch import NeuralNet
 from skorch.callbacks import Callback
 
 from skscore._core.validation import POSITIVE_INT, check_arguments
@@ -74,18 +80,18 @@ class ProbeMonitor(Callback):
 
     def __init__(
         self,
-        layers,
-        X_valid,
-        y_valid,
-        every=1,
+        layers: str | list[str],
+        X_valid: ArrayLike,
+        y_valid: ArrayLike,
+        every: int = 1,
         *,
-        probe=None,
-        reduction="auto",
-        max_features=1000,
-        validation_fraction=0.2,
-        batch_size=256,
-        random_state=0,
-    ):
+        probe: BaseEstimator | None = None,
+        reduction: str = "auto",
+        max_features: int = 1000,
+        validation_fraction: float = 0.2,
+        batch_size: int = 256,
+        random_state: int = 0,
+    ) -> None:
         self.layers = layers
         self.X_valid = X_valid
         self.y_valid = y_valid
@@ -97,7 +103,7 @@ class ProbeMonitor(Callback):
         self.batch_size = batch_size
         self.random_state = random_state
 
-    def initialize(self):
+    def initialize(self) -> ProbeMonitor:
         """Validate ``every`` and the held-out data (called by skorch at ``net.initialize``).
 
         Returns
@@ -139,7 +145,7 @@ ProbeMonitor must be an int in the range [1, inf). Got 0 instead.
         self._y = y
         return self
 
-    def transformer(self, module):
+    def transformer(self, module: torch.nn.Module) -> LinearProbeTransformer:
         """The unfitted transformer that probes ``module`` at the end of an epoch.
 
         Parameters
@@ -182,7 +188,7 @@ ProbeMonitor must be an int in the range [1, inf). Got 0 instead.
             random_state=self.random_state,
         )
 
-    def on_epoch_end(self, net, **kwargs):
+    def on_epoch_end(self, net: NeuralNet, **kwargs) -> None:
         """Fit the probes every ``every`` epochs and record their held-out errors.
 
         skorch calls this hook at the end of each epoch. Every ``every``-th epoch it fits

@@ -5,10 +5,14 @@ layer k (thesis section 9.3.2); it never back-propagates into the model. Feature
 selected layer are collected in one forward pass per batch with forward hooks.
 """
 
+from __future__ import annotations
+
 import copy
 import inspect
 import numbers
 import threading
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import torch
@@ -35,6 +39,7 @@ from skscore._core.nn import make_mlp, reinitialize_, seeded_generator, standard
 from skscore._core.objective import Objective
 from skscore._core.random import draw_seed
 from skscore._core.training import ObjectiveNet, TensorBatchIterator, make_generator
+from skscore._core.types import ArrayLike, Device, ModuleLike, RandomState
 from skscore._core.user_module import as_tensor
 from skscore._core.validation import check_float32_range
 from skscore.probes._io import ProbeIOMixin
@@ -431,16 +436,16 @@ default=None
 
     def __init__(
         self,
-        model=None,
-        layers="all",
-        probe=None,
-        reduction="auto",
-        max_features=1000,
-        validation_fraction=0.2,
-        batch_size=256,
-        device="auto",
-        random_state=None,
-    ):
+        model: ModuleLike | Callable[..., Any] | None = None,
+        layers: str | list[str] | tuple[str, ...] = "all",
+        probe: BaseEstimator | None = None,
+        reduction: str = "auto",
+        max_features: int = 1000,
+        validation_fraction: float = 0.2,
+        batch_size: int = 256,
+        device: Device = "auto",
+        random_state: RandomState = None,
+    ) -> None:
         self.model = model
         self.layers = layers
         self.probe = probe
@@ -459,7 +464,7 @@ default=None
 
     # -- fitting ---------------------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y):
+    def fit(self, X: ArrayLike, y: ArrayLike) -> LinearProbeTransformer:
         """Extract every selected layer's features and fit one probe per layer.
 
         Parameters
@@ -518,7 +523,7 @@ default=None
         return self
 
     @_fit_context(prefer_skip_nested_validation=False)
-    def fit_transform(self, X, y):
+    def fit_transform(self, X: ArrayLike, y: ArrayLike) -> np.ndarray:
         """Fit, then return the features of X (from the same forward pass).
 
         Parameters
@@ -682,7 +687,7 @@ default=None
             )
         return X
 
-    def transform(self, X):
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """Concatenated reduced features of the selected layers.
 
         Parameters
@@ -721,7 +726,7 @@ default=None
         X = self._check_X(X)
         return self._features(X, self.layer_names_)[0]
 
-    def score_layers(self, X, y):
+    def score_layers(self, X: ArrayLike, y: ArrayLike) -> dict[str, float]:
         """Accuracy of every layer's probe on (X, y).
 
         Parameters
@@ -764,7 +769,7 @@ default=None
             for name in self.layer_names_
         }
 
-    def score(self, X, y):
+    def score(self, X: ArrayLike, y: ArrayLike) -> float:
         """Accuracy of the last (deepest) layer's probe on (X, y).
 
         Parameters
@@ -808,7 +813,7 @@ default=None
         check_consistent_length(X, y)
         return y
 
-    def get_feature_names_out(self, input_features=None):
+    def get_feature_names_out(self, input_features: ArrayLike | None = None) -> np.ndarray:
         """Names ``"<layer>__<k>"`` of the output features.
 
         ``k`` is the column of the layer's pooled (channel) or flattened output, so features
