@@ -589,6 +589,19 @@ def configure(args):
     return cfg, models
 
 
+def without_paths(argv):
+    """The command-line arguments without ``--output`` and ``--figure`` and their values."""
+    shown, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in ("--output", "--figure"):
+            skip = True
+        elif not arg.startswith(("--output=", "--figure=")):
+            shown.append(arg)
+    return shown
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     args = parse(argv)
@@ -597,7 +610,7 @@ def main(argv=None):
     output = args.output if args.output is not None else (None if args.quick else RESULTS)
     figure = args.figure if args.figure is not None else (None if args.quick else FIGURE)
     run = {
-        "argv": argv,
+        "argv": without_paths(argv),
         "clock": Stopwatch(),
         "commit": skscore_commit(),
         "quick": args.quick,
