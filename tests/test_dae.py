@@ -82,6 +82,15 @@ def test_ridge_dae_training_lowers_the_loss(ridge_dae):
     assert losses[-1] < losses[0]
 
 
+def test_a_short_ridge_fit_lowers_the_loss():
+    # the history_ docstring example: 20 epochs of one hidden layer
+    est = DenoisingAEScoreEstimator(
+        sigma=0.2, hidden_layer_sizes=(32,), max_epochs=20, lr=1e-2, random_state=0
+    )
+    losses = est.fit(RIDGE.sample(500, random_state=0)).history_[:, "train_loss"]
+    assert losses[-1] < losses[0]
+
+
 def test_ridge_dae_reconstruction_and_local_mean_move_toward_the_ridge(ridge_dae):
     R = ridge_dae.reconstruct(X_OFF_RIDGE)
     assert np.all(np.abs(R[:, 1]) < np.abs(X_OFF_RIDGE[:, 1]))

