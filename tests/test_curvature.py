@@ -671,3 +671,20 @@ def test_documented_negative_curvature_descent_lowers_the_loss():
     for _ in range(20):
         loss = optimizer.step(closure)
     assert loss.item() < first
+
+
+def test_spectrum_of_a_convex_loss_is_non_negative_every_epoch():
+    # once the on_epoch_end doctest: softmax regression has a positive semi-definite Hessian
+    rng = np.random.RandomState(0)
+    X = rng.randn(100, 2).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.int64)
+    net = NeuralNetClassifier(
+        nn.Linear(2, 2),
+        criterion=nn.CrossEntropyLoss,
+        max_epochs=3,
+        train_split=None,
+        verbose=0,
+        callbacks=[HessianSpectrum(k=1, which="SA")],
+    ).fit(X, y)
+    assert [len(row["hessian_SA"]) for row in net.history] == [1, 1, 1]
+    assert net.history[-1, "hessian_SA"][0] >= -1e-9

@@ -733,3 +733,22 @@ def test_documented_importance_sampling_run_learns_the_classes():
         verbose=0,
     ).fit(X, y)
     assert (net.predict(X) == y).mean() > 0.8
+
+
+def test_training_leaves_positive_weights_and_gives_the_iterator_back():
+    # once the on_train_end doctest: 2 epochs of 4 batches, no validation split
+    X = np.random.RandomState(0).randn(64, 3).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.int64)
+    issgd = ImportanceSampling(random_state=0)
+    net = NeuralNetClassifier(
+        nn.Linear(3, 2),
+        criterion=nn.CrossEntropyLoss,
+        batch_size=16,
+        max_epochs=2,
+        train_split=None,
+        verbose=0,
+        callbacks=[issgd],
+    ).fit(X, y)
+    assert net.iterator_train is DataLoader and isinstance(net.criterion_, nn.CrossEntropyLoss)
+    assert issgd.weights_.shape == (64,) and bool((issgd.weights_ > 0).all())
+    assert issgd.step_ == 2 * 4
