@@ -83,7 +83,7 @@ def test_ridge_dae_training_lowers_the_loss(ridge_dae):
 
 
 def test_a_short_ridge_fit_lowers_the_loss():
-    # the history_ docstring example: 20 epochs of one hidden layer
+    # once the history_ doctest: 20 epochs of one hidden layer
     est = DenoisingAEScoreEstimator(
         sigma=0.2, hidden_layer_sizes=(32,), max_epochs=20, lr=1e-2, random_state=0
     )
