@@ -303,6 +303,10 @@ class BaseScoreAutoEncoder(
     def grad_log_density(self, X: ArrayLike) -> np.ndarray:
         """Score estimate ``(r(X) - X) / sigma^2`` of ∇ log p (thesis eq. 3.10).
 
+        A DAE estimates the score of the data density smoothed by ``N(0, sigma^2 I)``
+        (Tweedie's formula): compare it with that smoothed density's score (e.g.
+        ``GaussianMixtureDensity.smoothed(sigma)``), not with the data density's own.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
@@ -312,23 +316,6 @@ class BaseScoreAutoEncoder(
         -------
         S : ndarray of shape (n_samples, n_features)
             Estimated gradient of the log-density at each row.
-
-        Examples
-        --------
-        >>> from skscore import DenoisingAEScoreEstimator
-        >>> from skscore.datasets import GaussianMixtureDensity
-        >>> density = GaussianMixtureDensity(means=[[0.0, 0.0]], covariances=[[0.25, 0.01]])
-        >>> X = density.sample(500, random_state=0)  # a thin ridge along the first axis
-        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32, 32), max_epochs=50,
-        ...                                 lr=1e-2, random_state=0).fit(X)
-        >>> X_test = density.sample(200, random_state=1)
-        >>> S = dae.grad_log_density(X_test)
-        >>> S.shape
-        (200, 2)
-
-        A DAE estimates the score of the data density smoothed by ``N(0, sigma^2 I)``
-        (Tweedie's formula), so compare it with ``density.smoothed(dae.sigma)``, not with
-        ``density`` itself.
         """
         X = self._check_X(X)
         return self._as_output(self._score_numpy(X), X)

@@ -565,27 +565,13 @@ class NoiseConditionalScoreEstimator(DensityMixin, BaseNeuralEstimator):
             Points in data space.
         sigma : float, default=None
             Noise level in data units; None means ``sigma_min_``. The model is trained on
-            ``[sigma_min_, sigma_max_]``.
+            ``[sigma_min_, sigma_max_]``; large levels smooth the density toward its Gaussian
+            limit.
 
         Returns
         -------
         S : ndarray of shape (n_samples, n_features)
             Estimated gradient of the log-density (dtype of X).
-
-        Examples
-        --------
-        The score at the smallest noise level, or at any level in between (a large one
-        smooths the density toward its Gaussian limit):
-
-        >>> from skscore import NoiseConditionalScoreEstimator
-        >>> from skscore.datasets import RingDensity
-        >>> X = RingDensity().sample(300, random_state=0)
-        >>> est = NoiseConditionalScoreEstimator(hidden_layer_sizes=(16,), max_epochs=5,
-        ...                                      random_state=0).fit(X)
-        >>> est.grad_log_density(X[:4]).shape
-        (4, 2)
-        >>> est.grad_log_density(X[:4], sigma=est.sigma_max_).shape
-        (4, 2)
         """
         X = self._check_X(X)
         sigma = self._resolve_sigma("grad_log_density", sigma)
