@@ -898,7 +898,6 @@ class GSNSampler(OneToOneFeatureMixin, TransformerMixin, DensityMixin, BaseNeura
 
         Examples
         --------
-        >>> import numpy as np
         >>> from skscore import GSNSampler
         >>> from skscore.datasets import load_binary_digits
         >>> X, _ = load_binary_digits(return_X_y=True)
@@ -932,7 +931,6 @@ class GSNSampler(OneToOneFeatureMixin, TransformerMixin, DensityMixin, BaseNeura
 
         Examples
         --------
-        >>> import numpy as np
         >>> from skscore import GSNSampler
         >>> from skscore.datasets import load_binary_digits
         >>> X, _ = load_binary_digits(return_X_y=True)

@@ -223,7 +223,6 @@ class NoiseConditionalScoreEstimator(DensityMixin, BaseNeuralEstimator):
 
     Examples
     --------
-    >>> import numpy as np
     >>> from skscore import NoiseConditionalScoreEstimator
     >>> from skscore.datasets import RingDensity
     >>> ring = RingDensity(radius=1.0, width=0.1)
