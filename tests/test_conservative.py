@@ -261,3 +261,53 @@ def test_bad_input():
         reg.predict(np.ones((3, 3)))
     with pytest.raises(ValueError, match="NaN"):
         reg.jacobian(np.full((3, 2), np.nan))
+
+
+# -- the documented examples (the accuracy checks once in the method doctests) ---------------
+
+
+def _relative_error(A, B):
+    return np.linalg.norm(A - B) / np.linalg.norm(B)
+
+
+def _spiralling_sink():
+    """The predict/score docstring data: ``-x`` plus a rotation orthogonal to gradients."""
+    X = np.random.RandomState(0).normal(size=(300, 2))
+    rotation = np.column_stack([-X[:, 1], X[:, 0]])
+    reg = ConservativeFieldRegressor(
+        hidden_layer_sizes=(32, 32), max_epochs=10, batch_size=32, lr=1e-2, random_state=0
+    )
+    return reg.fit(X, -X + rotation), X, rotation
+
+
+def test_documented_spiralling_sink_keeps_the_conservative_part():
+    reg, X, rotation = _spiralling_sink()
+    G = reg.predict(X)
+    assert _relative_error(G, -X) < 0.5  # close to the conservative part -x
+    assert _relative_error(-X + rotation - G, rotation) < 0.5  # what is left is the rotation
+    # the rotation, as large as -x, cannot be learned by a gradient field
+    assert reg.score(X, -X) > 0.8
+    assert 0.4 < reg.score(X, -X + rotation) < 0.6
+
+
+def test_documented_lbfgs_potential_fit_recovers_the_gradient():
+    X = np.random.RandomState(0).uniform(-1, 1, size=(300, 2))
+    reg = ConservativeFieldRegressor(
+        hidden_layer_sizes=(32, 32),
+        max_epochs=5,
+        batch_size=300,
+        optimizer="lbfgs",
+        lr=1.0,
+        random_state=0,
+    ).fit(X, -0.5 * (X**2).sum(axis=1))
+    assert _relative_error(reg.gradient(X), -X) < 0.1
+
+
+def test_documented_field_fit_recovers_the_potential():
+    X = np.random.RandomState(0).uniform(-1, 1, size=(300, 2))
+    reg = ConservativeFieldRegressor(
+        hidden_layer_sizes=(32, 32), max_epochs=10, batch_size=32, lr=1e-2, random_state=0
+    ).fit(X, -X)
+    phi = reg.potential(X)
+    expected = -0.5 * ((X**2).sum(axis=1) - (reg.reference_point_**2).sum())
+    assert np.linalg.norm(phi - expected) / np.linalg.norm(expected - expected.mean()) < 0.2

@@ -654,3 +654,37 @@ def test_too_few_iterations_are_refused_or_reported(problem):
         hessian_eigenpairs(*args, k=3, max_iter=3)
     with pytest.raises(RuntimeError, match="raise max_iter, loosen tol, or use method='lanczos'"):
         hessian_eigenpairs(*args, k=3, which="SA", method="arpack", max_iter=1, tol=1e-12)
+
+
+def test_documented_negative_curvature_descent_lowers_the_loss():
+    # the NegativeCurvatureDescent docstring example: 20 steps on a small tanh classifier
+    torch.manual_seed(0)
+    X, y = torch.randn(64, 4), torch.randint(0, 3, (64,))
+    model = nn.Sequential(nn.Linear(4, 16), nn.Tanh(), nn.Linear(16, 3))
+    optimizer = NegativeCurvatureDescent(model.parameters(), lr=1e-2)
+
+    def closure():
+        optimizer.zero_grad()
+        return nn.functional.cross_entropy(model(X), y)  # no backward()
+
+    first = closure().item()
+    for _ in range(20):
+        loss = optimizer.step(closure)
+    assert loss.item() < first
+
+
+def test_spectrum_of_a_convex_loss_is_non_negative_every_epoch():
+    # once the on_epoch_end doctest: softmax regression has a positive semi-definite Hessian
+    rng = np.random.RandomState(0)
+    X = rng.randn(100, 2).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.int64)
+    net = NeuralNetClassifier(
+        nn.Linear(2, 2),
+        criterion=nn.CrossEntropyLoss,
+        max_epochs=3,
+        train_split=None,
+        verbose=0,
+        callbacks=[HessianSpectrum(k=1, which="SA")],
+    ).fit(X, y)
+    assert [len(row["hessian_SA"]) for row in net.history] == [1, 1, 1]
+    assert net.history[-1, "hessian_SA"][0] >= -1e-9

@@ -62,6 +62,83 @@ def tied_dae(data):
     return DenoisingAEScoreEstimator(sigma=SIGMA, tied_weights=True, max_epochs=20, **params).fit(X)
 
 
+# -- the documented ridge model (the accuracy checks once in the method doctests) --------------
+
+RIDGE = GaussianMixtureDensity(means=[[0.0, 0.0]], covariances=[[0.25, 0.01]])
+X_OFF_RIDGE = np.array([[-0.5, 0.2], [0.0, 0.25], [0.5, -0.2]])  # beside the ridge y = 0
+
+
+@pytest.fixture(scope="module")
+def ridge_dae():
+    """The model of the method docstrings: 50 epochs on a thin ridge along the first axis."""
+    est = DenoisingAEScoreEstimator(
+        sigma=0.2, hidden_layer_sizes=(32, 32), max_epochs=50, lr=1e-2, random_state=0
+    )
+    return est.fit(RIDGE.sample(500, random_state=0))
+
+
+def test_ridge_dae_training_lowers_the_loss(ridge_dae):
+    losses = ridge_dae.history_[:, "train_loss"]
+    assert losses[-1] < losses[0]
+
+
+def test_a_short_ridge_fit_lowers_the_loss():
+    # once the history_ doctest: 20 epochs of one hidden layer
+    est = DenoisingAEScoreEstimator(
+        sigma=0.2, hidden_layer_sizes=(32,), max_epochs=20, lr=1e-2, random_state=0
+    )
+    losses = est.fit(RIDGE.sample(500, random_state=0)).history_[:, "train_loss"]
+    assert losses[-1] < losses[0]
+
+
+def test_ridge_dae_reconstruction_and_local_mean_move_toward_the_ridge(ridge_dae):
+    R = ridge_dae.reconstruct(X_OFF_RIDGE)
+    assert np.all(np.abs(R[:, 1]) < np.abs(X_OFF_RIDGE[:, 1]))
+    M = ridge_dae.local_mean(X_OFF_RIDGE, radius=0.2)
+    assert np.all(np.abs(M[:, 1]) < np.abs(X_OFF_RIDGE[:, 1]))
+
+
+def test_ridge_dae_score_is_the_smoothed_score(ridge_dae):
+    # Tweedie: close to the score of the smoothed density, far from the unsmoothed one
+    X_test = RIDGE.sample(200, random_state=1)
+    S = ridge_dae.grad_log_density(X_test)
+    assert fisher_divergence(RIDGE.smoothed(0.2).grad_log_density(X_test), S) < 0.2
+    assert fisher_divergence(RIDGE.grad_log_density(X_test), S) > 0.4
+
+
+def test_ridge_dae_hessian_near_the_smoothed_gaussian(ridge_dae):
+    # the smoothed Gaussian has the constant Hessian -inv(covariance), diagonal (-3.4, -20)
+    H = ridge_dae.hessian_log_density(RIDGE.sample(500, random_state=0)[:50])
+    exact = -np.linalg.inv(RIDGE.smoothed(0.2).covariances[0])
+    assert np.all(np.abs(np.diag(H.mean(axis=0)) / np.diag(exact) - 1) < 0.5)
+
+
+def test_ridge_dae_energy_and_log_density_follow_the_smoothed_density(ridge_dae):
+    p_sigma = RIDGE.smoothed(0.2)
+    X_from, X_to = RIDGE.sample(100, random_state=1), RIDGE.sample(100, random_state=2)
+    exact = p_sigma.log_prob(X_from) - p_sigma.log_prob(X_to)
+    assert np.corrcoef(ridge_dae.energy_difference(X_from, X_to), exact)[0, 1] > 0.9
+    assert ridge_dae.energy_difference([[0.0, 0.0]], [[0.0, 0.3]])[0] > 0.5  # leave the ridge
+    log_p = ridge_dae.score_samples([[0.0, 0.0], [0.5, 0.0], [0.0, 0.5]])
+    assert log_p[0] > log_p[1] > log_p[2]  # centre, along the ridge, off the ridge
+    X_test = RIDGE.sample(200, random_state=1)
+    assert np.corrcoef(ridge_dae.score_samples(X_test), p_sigma.log_prob(X_test))[0, 1] > 0.9
+
+
+def test_ridge_dae_samples_follow_the_ridge(ridge_dae):
+    X_new, acceptance = ridge_dae.sample(
+        100, n_steps=50, burn_in=50, random_state=0, return_acceptance=True
+    )
+    assert 0.2 < acceptance < 0.4  # burn-in tunes the step toward 0.3 for "mh"
+    assert X_new[:, 1].std() < X_new[:, 0].std()
+    # chains started off the data move onto it
+    X_init = np.tile([0.0, 1.0], (100, 1))
+    X_new = ridge_dae.sample(
+        100, method="mala", n_steps=50, burn_in=50, X_init=X_init, random_state=0
+    )
+    assert np.abs(X_new[:, 1]).mean() < 0.5
+
+
 # -- ground truth ----------------------------------------------------------------------------
 
 

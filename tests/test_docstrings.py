@@ -6,7 +6,8 @@
   line, a Parameters section when it takes parameters (beyond ``self``/``cls``) and a
   Returns (or Yields) section when it returns a value. An Examples section is optional: a
   method gets one only where it teaches something the class example does not (no repeated
-  fits, no accuracy assertions: those belong in the test suite).
+  fits, no accuracy assertions: those belong in the test suite); if present it holds a
+  doctest, which ``--doctest-modules`` runs.
 """
 
 import ast

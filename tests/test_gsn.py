@@ -13,7 +13,7 @@ from sklearn.base import clone
 from skscore import GSNSampler
 from skscore._gsn.nn import GSNModule
 from skscore._gsn.objective import GSNLoss
-from skscore.datasets import make_spiral
+from skscore.datasets import load_binary_digits, make_spiral
 
 FAST = dict(device="cpu", random_state=0)
 
@@ -76,6 +76,52 @@ def pattern_gsn(patterns):
 
 
 # -- ground truth ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def digits_gsn():
+    """The model of the method docstrings: 10 epochs on 300 binary digits."""
+    X, _ = load_binary_digits(return_X_y=True)
+    gsn = GSNSampler(
+        hidden_layer_sizes=(64,),
+        walkback=0,
+        max_epochs=10,
+        batch_size=32,
+        lr=1e-2,
+        n_estimator_samples=200,
+        random_state=0,
+    )
+    return gsn.fit(X[:300]), X
+
+
+def test_digits_gsn_samples_are_mostly_the_likely_pixel_value(digits_gsn):
+    gsn, _ = digits_gsn
+    S = gsn.sample(6, n_chains=2, burn_in=10, thin=5, random_state=0)
+    P = gsn.sample(6, n_chains=2, burn_in=10, thin=5, mean_field=True, random_state=0)
+    assert np.mean(S == (P > 0.5)) > 0.75
+
+
+def test_digits_gsn_imputes_better_than_pixel_means(digits_gsn):
+    gsn, X = digits_gsn
+    X_test = X[300:400]
+    missing = np.random.RandomState(0).uniform(size=X_test.shape) < 0.3
+    filled = gsn.impute(np.where(missing, np.nan, X_test), n_steps=20, random_state=0)
+    gsn_accuracy = np.mean((filled[missing] > 0.5) == X_test[missing])
+    pixel_means = np.broadcast_to(X[:300].mean(axis=0), X_test.shape)
+    assert gsn_accuracy > np.mean((pixel_means[missing] > 0.5) == X_test[missing])
+
+
+def test_digits_gsn_likelihood_beats_noise_and_independent_pixels(digits_gsn):
+    gsn, X = digits_gsn
+    X_test = X[300:400]
+    noise = np.random.RandomState(0).randint(2, size=(100, 64)).astype(float)
+    # every held-out digit is more likely than every image of random bits
+    assert gsn.score_samples(X_test).min() > gsn.score_samples(noise).max()
+    assert gsn.score(X_test) > gsn.score(noise)
+    # a model of independent pixels ignores how pixels co-occur
+    p = X[:300].mean(axis=0).clip(0.01, 0.99)
+    independent = np.mean(X_test @ np.log(p) + (1 - X_test) @ np.log(1 - p))
+    assert gsn.score(X_test) > independent
 
 
 def test_auto_resolution(discrete_gsn):

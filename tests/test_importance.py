@@ -713,3 +713,42 @@ def test_master_never_waits_for_workers(dask_client):
     assert issgd.n_weight_updates_ == 0
     assert np.array_equal(table["staleness"], np.arange(12.0))
     np.testing.assert_allclose(table["ess"], 1.0)
+
+
+def test_documented_importance_sampling_run_learns_the_classes():
+    # the ImportanceSampling docstring example: 5 epochs of 10 steps, lr 0.1
+    rng = np.random.RandomState(0)
+    X = rng.randn(300, 5).astype(np.float32)
+    y = (X[:, 0] + 0.3 * rng.randn(300) > 0).astype(np.int64)
+    module = nn.Sequential(nn.Linear(5, 16), nn.ReLU(), nn.Linear(16, 2))
+    issgd = ImportanceSampling(smoothing=0.2, monitor_every=10, random_state=0)
+    net = NeuralNetClassifier(
+        module,
+        criterion=nn.CrossEntropyLoss,
+        optimizer__lr=0.1,
+        batch_size=32,
+        max_epochs=5,
+        train_split=None,
+        callbacks=[issgd],
+        verbose=0,
+    ).fit(X, y)
+    assert (net.predict(X) == y).mean() > 0.8
+
+
+def test_training_leaves_positive_weights_and_gives_the_iterator_back():
+    # once the on_train_end doctest: 2 epochs of 4 batches, no validation split
+    X = np.random.RandomState(0).randn(64, 3).astype(np.float32)
+    y = (X[:, 0] > 0).astype(np.int64)
+    issgd = ImportanceSampling(random_state=0)
+    net = NeuralNetClassifier(
+        nn.Linear(3, 2),
+        criterion=nn.CrossEntropyLoss,
+        batch_size=16,
+        max_epochs=2,
+        train_split=None,
+        verbose=0,
+        callbacks=[issgd],
+    ).fit(X, y)
+    assert net.iterator_train is DataLoader and isinstance(net.criterion_, nn.CrossEntropyLoss)
+    assert issgd.weights_.shape == (64,) and bool((issgd.weights_ > 0).all())
+    assert issgd.step_ == 2 * 4

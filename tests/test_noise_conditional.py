@@ -231,6 +231,70 @@ def test_grid_search_ranks_by_held_out_likelihood():
     assert search.best_params_ == {"sigma_min": 0.01}  # 0.4 blurs the 0.1-wide ring
 
 
+# -- the documented example model (the accuracy checks once in its doctests) -------------------
+
+
+@pytest.fixture(scope="module")
+def documented_model():
+    """The model of the class docstring: 60 epochs of a 64x64 energy network on 1,000 rows."""
+    est = NoiseConditionalScoreEstimator(
+        sigma_min=0.03, hidden_layer_sizes=(64, 64), max_epochs=60, lr=3e-3, random_state=0
+    )
+    return est.fit(RING.sample(1000, random_state=0))
+
+
+def test_documented_model_log_density_and_samples(documented_model):
+    X_test = RING.sample(200, random_state=1)
+    log_p = documented_model.score_samples(X_test)
+    assert abs(log_p.mean() - RING.log_prob(X_test).mean()) < 0.3
+    radii = np.linalg.norm(documented_model.sample(200, random_state=0), axis=1)
+    assert abs(np.median(radii) - 1.0) < 0.1  # on the ring, not in the hole
+
+
+def test_documented_model_score(documented_model):
+    S = documented_model.grad_log_density([[1.2, 0.0], [0.8, 0.0]])  # outside/inside the crest
+    assert S[0, 0] < 0 < S[1, 0]  # both point back to the ring
+    X_test = RING.sample(500, random_state=1)
+    S_test = documented_model.grad_log_density(X_test)
+    assert fisher_divergence(RING.grad_log_density(X_test), S_test) < 0.5
+    # at the largest noise level the smoothed density is nearly the Gaussian limit
+    S_big = documented_model.grad_log_density(X_test, sigma=documented_model.sigma_max_)
+    assert np.abs(S_big).max() < 2 / documented_model.sigma_max_
+
+
+def test_documented_model_energy_differences(documented_model):
+    X_from, X_to = RING.sample(200, random_state=1), RING.sample(200, random_state=2)
+    exact = RING.log_prob(X_from) - RING.log_prob(X_to)
+    assert np.corrcoef(documented_model.energy_difference(X_from, X_to), exact)[0, 1] > 0.8
+    # leaving the hole releases energy (exactly 50 nats); both routes fall short there
+    hole, crest = [[0.0, 0.0]], [[1.0, 0.0]]
+    assert documented_model.energy_difference(hole, crest)[0] < -5
+    assert documented_model.energy_difference(hole, crest, method="energy")[0] < -20
+    energy = documented_model.energy_difference(X_from[:5], X_to[:5], method="energy")
+    path = documented_model.energy_difference(X_from[:5], X_to[:5], method="path", n_path_points=40)
+    assert_allclose(energy, path, atol=1e-4)
+
+
+def test_documented_model_samples_avoid_low_density(documented_model):
+    samples, acceptance = documented_model.sample(500, random_state=0, return_acceptance=True)
+    assert 0.4 < acceptance < 0.8  # the step adapts toward 0.6
+    # exact sampling puts about 0.01 where the ring's density is low
+    data = RING.log_prob(RING.sample(2000, random_state=1))
+    assert low_density_fraction(RING.log_prob(samples), data) < 0.05
+    ode = documented_model.sample(500, method="ode", random_state=0)
+    assert low_density_fraction(RING.log_prob(ode), data) < 0.1
+
+
+def test_a_short_fit_integrates_to_one_on_a_coarse_grid():
+    # the settings of the score_samples docstring: 10 epochs, sigma_min resolved from the data
+    est = NoiseConditionalScoreEstimator(hidden_layer_sizes=(32,), max_epochs=10, random_state=0)
+    est.fit(RING.sample(500, random_state=0))
+    h = 0.05
+    u, v = np.meshgrid(np.arange(-2, 2, h), np.arange(-2, 2, h))
+    grid = np.column_stack([u.ravel(), v.ravel()])
+    assert abs(np.exp(est.score_samples(grid)).sum() * h**2 - 1) < 0.02
+
+
 # -- sampling ------------------------------------------------------------------------------------
 
 

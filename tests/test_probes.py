@@ -596,3 +596,32 @@ def test_probe_monitor_bad_every():
         ValueError, match=r"'every' parameter of ProbeMonitor must be an int in the"
     ):
         net.fit(X, y)
+
+
+# -- the documented XOR examples (the accuracy checks once in the docstrings) -------------------
+
+
+def _xor(n_samples=200):
+    X = np.random.RandomState(0).randn(n_samples, 2)
+    return X, (X[:, 0] * X[:, 1] > 0).astype(int)
+
+
+def _wide_relu_mlp(n_features):
+    return nn.Sequential(nn.Linear(n_features, 64), nn.ReLU(), nn.Linear(64, 2))
+
+
+def test_documented_default_model_separates_xor_in_its_hidden_layers():
+    X, y = _xor()
+    report = LinearProbeTransformer(random_state=0).fit(X, y).probe_report_
+    assert report["0"]["validation_error"] > 0.3  # the input cannot separate XOR
+    assert report["2"]["validation_error"] < 0.15
+
+
+def test_documented_random_relu_units_separate_xor():
+    X, y = _xor()
+    report = LinearProbeTransformer(_wide_relu_mlp, random_state=0).fit(X, y).probe_report_
+    # 64 random ReLU units make XOR far more linearly separable than the raw input
+    assert report["1"]["validation_error"] < report["0"]["validation_error"] - 0.2
+    probes = LinearProbeTransformer(_wide_relu_mlp, random_state=0).fit(X[:150], y[:150])
+    scores = probes.score_layers(X[150:], y[150:])
+    assert scores["1"] > scores["0"]  # held out too

@@ -276,25 +276,7 @@ class BaseNeuralEstimator(BaseEstimator):
 
     @property
     def history_(self) -> History:
-        """The skorch training history (``net_.history``): one row per epoch.
-
-        Examples
-        --------
-        >>> from skscore import DenoisingAEScoreEstimator
-        >>> from skscore.datasets import GaussianMixtureDensity
-        >>> density = GaussianMixtureDensity(means=[[0.0, 0.0]], covariances=[[0.25, 0.01]])
-        >>> X = density.sample(500, random_state=0)
-        >>> dae = DenoisingAEScoreEstimator(sigma=0.2, hidden_layer_sizes=(32,), max_epochs=20,
-        ...                                 lr=1e-2, random_state=0).fit(X)
-        >>> len(dae.history_), dae.history_[-1, "epoch"]
-        (20, 20)
-        >>> losses = dae.history_[:, "train_loss"]  # mean training loss of each epoch
-        >>> bool(losses[-1] < losses[0])
-        True
-        >>> rates = dae.history_[:, "lr"]  # the cosine schedule, from lr to lr / 100
-        >>> rates[0], round(rates[-1], 8)
-        (0.01, 0.0001)
-        """
+        """The skorch training history (``net_.history``): one row per epoch."""
         check_is_fitted(self)
         return self.net_.history
 

@@ -199,11 +199,10 @@ class NegativeCurvatureDescent(torch.optim.Optimizer):
     >>> def closure():
     ...     optimizer.zero_grad()
     ...     return nn.functional.cross_entropy(model(X), y)  # no backward()
-    >>> first = closure().item()
     >>> for _ in range(20):
     ...     loss = optimizer.step(closure)
-    >>> bool(loss.item() < first), optimizer.eigenvector.shape
-    (True, torch.Size([131]))
+    >>> optimizer.eigenvector.shape  # one entry per parameter of the model
+    torch.Size([131])
     """
 
     def __init__(
@@ -315,23 +314,6 @@ class NegativeCurvatureDescent(torch.optim.Optimizer):
         ----------
         state_dict : dict
             As returned by :meth:`state_dict`.
-
-        Examples
-        --------
-        >>> import torch
-        >>> from skscore.curvature import NegativeCurvatureDescent
-        >>> w = torch.nn.Parameter(torch.tensor([1.0, -1.0]))
-        >>> optimizer = NegativeCurvatureDescent([w], eigen_lr=0.1)
-        >>> def closure():
-        ...     return w[0] ** 2 - w[1] ** 2
-        >>> for _ in range(3):
-        ...     _ = optimizer.step(closure)
-        >>> other = NegativeCurvatureDescent([w], eigen_lr=0.1)
-        >>> other.load_state_dict(optimizer.state_dict())
-        >>> torch.equal(other.eigenvector, optimizer.eigenvector)
-        True
-        >>> other.eigenvalue == optimizer.eigenvalue
-        True
         """
         if set(state_dict) != {"base", "curvature"}:
             raise ValueError(

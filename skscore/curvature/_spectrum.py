@@ -243,24 +243,6 @@ class HessianSpectrum(Callback):
             The net being trained.
         **kwargs : dict
             Ignored.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from torch import nn
-        >>> from skorch import NeuralNetClassifier
-        >>> from skscore.curvature import HessianSpectrum
-        >>> rng = np.random.RandomState(0)
-        >>> X = rng.randn(100, 2).astype(np.float32)
-        >>> y = (X[:, 0] > 0).astype(np.int64)
-        >>> net = NeuralNetClassifier(nn.Linear(2, 2), criterion=nn.CrossEntropyLoss,
-        ...                           max_epochs=3, train_split=None, verbose=0,
-        ...                           callbacks=[HessianSpectrum(k=1, which="SA")])
-        >>> net = net.fit(X, y)
-        >>> [len(row["hessian_SA"]) for row in net.history]
-        [1, 1, 1]
-        >>> bool(net.history[-1, "hessian_SA"][0] >= -1e-9)  # a convex loss: H >= 0
-        True
         """
         if self.on == "epoch" and len(net.history) % self.every == 0:
             for key, value in self.spectrum(net).items():

@@ -202,28 +202,6 @@ ProbeMonitor must be an int in the range [1, inf). Got 0 instead.
             The net being trained (initialised, with a current history row).
         **kwargs : dict
             Ignored (skorch passes the epoch's data sets).
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from torch import nn
-        >>> from skorch import NeuralNetClassifier
-        >>> from skscore.probes import ProbeMonitor
-        >>> rng = np.random.RandomState(0)
-        >>> X = rng.randn(300, 2).astype(np.float32)
-        >>> y = (X[:, 0] * X[:, 1] > 0).astype(np.int64)
-        >>> module = nn.Sequential(nn.Linear(2, 16), nn.Tanh(), nn.Linear(16, 2))
-        >>> monitor = ProbeMonitor(["1", "2"], X[200:], y[200:], every=2)
-        >>> net = NeuralNetClassifier(module, criterion=nn.CrossEntropyLoss, max_epochs=3,
-        ...                           train_split=None, callbacks=[monitor], verbose=0)
-        >>> net = net.fit(X[:200], y[:200])
-        >>> ["probe_error__1" in row for row in net.history]  # probed at epoch 2 only
-        [False, True, False]
-        >>> monitor.layer_names_
-        ['1', '2']
-        >>> errors = net.history[1, ["probe_error__1", "probe_error__2"]]
-        >>> all(0.0 <= error <= 1.0 for error in errors)
-        True
         """
         if len(net.history) % self.every:
             return

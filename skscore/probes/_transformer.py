@@ -412,14 +412,11 @@ default=None
     ['n_features', 'n_raw_features', 'reduction', 'train_error', 'validation_error']
 
     With the defaults, a small network is trained on (X, y) and probed; its first layer is
-    the input, whose probe cannot separate XOR, unlike the hidden layers:
+    the input:
 
     >>> probes = LinearProbeTransformer(random_state=0).fit(X, y)
     >>> probes.layer_names_
     ['0', '1', '2', '3', '4', '5']
-    >>> errors = [probes.probe_report_[name]["validation_error"] for name in ("0", "2")]
-    >>> bool(errors[0] > 0.3), bool(errors[1] < 0.15)
-    (True, True)
     """
 
     _parameter_constraints = {
@@ -498,9 +495,6 @@ default=None
         >>> report = probes.probe_report_["1"]
         >>> report["n_features"], report["reduction"]
         (64, 'none')
-        >>> # 64 random ReLU units make XOR far more linearly separable than the raw input
-        >>> bool(report["validation_error"] < probes.probe_report_["0"]["validation_error"] - 0.2)
-        True
 
         A module instance is deep-copied: the user's module is left as it was.
 
@@ -757,9 +751,6 @@ default=None
         >>> scores = probes.score_layers(X[150:], y[150:])
         >>> list(scores)
         ['0', '1', '2']
-        >>> errors = {layer: 1 - accuracy for layer, accuracy in scores.items()}
-        >>> bool(errors["1"] < errors["0"])  # the ReLU layer separates XOR better
-        True
         """
         X = self._check_X(X)
         y = self._check_y(X, y)
