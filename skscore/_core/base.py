@@ -164,11 +164,12 @@ class BaseNeuralEstimator(BaseEstimator):
                 "optimizer='lbfgs' is not supported in data-parallel training (its line search "
                 "would diverge between processes); use 'adam' or 'sgd'"
             )
-        sizes = self.hidden_layer_sizes
-        if isinstance(sizes, str):  # "auto", where a subclass's constraints allow it
-            pass
-        elif len(sizes) == 0 or any(
-            not isinstance(s, numbers.Integral) or isinstance(s, bool) or s < 1 for s in sizes
+        sizes = self.hidden_layer_sizes  # a string is "auto", where a subclass allows it
+        if not isinstance(sizes, str) and (
+            len(sizes) == 0
+            or any(
+                not isinstance(s, numbers.Integral) or isinstance(s, bool) or s < 1 for s in sizes
+            )
         ):
             raise ValueError(
                 f"hidden_layer_sizes must be a non-empty sequence of positive ints, got {sizes!r}"

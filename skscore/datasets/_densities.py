@@ -11,6 +11,7 @@ heavy tails).
 
 from __future__ import annotations
 
+import abc
 import math
 import numbers
 
@@ -44,7 +45,7 @@ def _checked(caller, constraints, **values):
     ]
 
 
-class _ExactDensity:
+class _ExactDensity(abc.ABC):
     """Shared validation and public verbs; subclasses implement ``_log_prob``, ``_grad`` and
     ``_sample`` on validated float64 input."""
 
@@ -54,14 +55,17 @@ class _ExactDensity:
     def __repr__(self):
         return f"{type(self).__name__}(n_features={self.n_features})"
 
+    @abc.abstractmethod
     def _log_prob(self, X: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+        """Implemented by each density."""
 
+    @abc.abstractmethod
     def _grad(self, X: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+        """Implemented by each density."""
 
+    @abc.abstractmethod
     def _sample(self, n_samples: int, rng: np.random.RandomState) -> np.ndarray:
-        raise NotImplementedError
+        """Implemented by each density."""
 
     @property
     def n_features(self) -> int:
