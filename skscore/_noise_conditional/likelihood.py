@@ -26,8 +26,10 @@ def _score_and_divergence(module, x, sigma):
     """Score ``s(x, sigma)`` and its divergence (the Laplacian of ``log p_sigma``): the
     network's part plus the Gaussian limit's closed form."""
     score, divergence = module.network_score_and_divergence(x, sigma)
-    _, var = module._gaussian_coordinates(x, module.noise_levels(x, sigma))
-    return score + module.gaussian_score(x, sigma), divergence - (1.0 / var).sum(1)
+    return (
+        score + module.gaussian_score(x, sigma),
+        divergence + module.gaussian_divergence(x, sigma),
+    )
 
 
 def _rk4_step(rhs, x, u, h):

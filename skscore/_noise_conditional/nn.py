@@ -123,6 +123,11 @@ class NoiseConditionalField(StandardizedInput):
         y, var = self._gaussian_coordinates(x, self.noise_levels(x, sigma))
         return -(y / var) @ self.basis.T
 
+    def gaussian_divergence(self, x, sigma):
+        """Divergence ``-tr (C + sigma^2 I)^{-1}`` of the Gaussian limit's score, shape (n,)."""
+        _, var = self._gaussian_coordinates(x, self.noise_levels(x, sigma))
+        return -(1.0 / var).sum(1)
+
     def gaussian_log_prob(self, x, sigma):
         """Exact ``log N(x; m, C + sigma^2 I)``, the large-noise limit of ``log p_sigma``."""
         sigma = self.noise_levels(x, sigma)
